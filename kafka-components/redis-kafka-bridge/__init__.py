@@ -1,0 +1,1 @@
+"""redis-kafka-bridge: forwards Redis streams to Kafka topics, acknowledging only what Kafka stored."""

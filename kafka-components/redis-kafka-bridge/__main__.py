@@ -1,0 +1,59 @@
+"""Entry point: python -m kafka_components.redis_kafka_bridge"""
+
+import logging
+import signal
+import sys
+import time
+
+from kafka_components.redis_kafka_bridge.bridge import RedisKafkaBridge
+from kafka_components.redis_kafka_bridge.routing import parse_stream_topic_map, routes_for
+from smart_shelf.kafka_client import make_producer
+from smart_shelf.logs import configure_logging
+from smart_shelf.redis_client import connect_redis
+from smart_shelf.settings import get_settings, log_settings
+
+log = logging.getLogger("redis-kafka-bridge")
+REPORT_EVERY_SECONDS = 10.0
+
+
+def main() -> int:
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    log_settings(settings, "redis-kafka-bridge")
+    routes = routes_for(parse_stream_topic_map(settings.stream_topic_map))
+    bridge = RedisKafkaBridge(
+        connect_redis(settings),
+        make_producer(settings),
+        routes,
+        group=settings.redis_group,
+        consumer=settings.redis_consumer,
+        batch_count=settings.batch_count,
+        block_ms=settings.block_ms,
+        claim_idle_ms=settings.claim_idle_ms,
+    )
+    stopping = False
+
+    def stop(signum, _frame):
+        nonlocal stopping
+        log.info("signal %d: finishing the current batch and stopping", signum)
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    bridge.ensure_groups()
+    log.info("recovered %d pending entries; reclaimed %d", bridge.recover_pending(), bridge.reclaim_idle())
+    last_report, last_count = time.monotonic(), 0
+    while not stopping:
+        bridge.poll_once()
+        if time.monotonic() - last_report >= REPORT_EVERY_SECONDS:
+            done = bridge.stats.forwarded + bridge.stats.dead_letters
+            rate = (done - last_count) / (time.monotonic() - last_report)
+            log.info("%.0f entries/s, forwarded %d, dead letters %d, send failures %d, lag %s",
+                     rate, bridge.stats.forwarded, bridge.stats.dead_letters, bridge.stats.send_failures, bridge.lag())
+            last_report, last_count = time.monotonic(), done
+    bridge.producer.close(timeout=30)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,85 @@
+"""Pure routing of one Redis stream entry: to its topic (validated, keyed) or to the dead letters."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from smart_shelf.contracts import (
+    STREAM_DATA_FIELD,
+    STREAM_KEY_FIELD,
+    TOPICS,
+    key_of,
+    DeadLetter,
+    Event,
+    InvalidEvent,
+    dead_letter_topic,
+    parse_event,
+    to_json,
+)
+
+
+@dataclass(frozen=True)
+class Route:
+    stream: str
+    topic: str
+    model: type[Event]
+    dead_letter_topic: str
+    key_fields: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One Kafka record to send for one stream entry."""
+
+    entry_id: str
+    topic: str
+    key: str | None
+    value: str
+    dead_letter: bool
+
+
+def parse_stream_topic_map(text: str) -> dict[str, str]:
+    """'a=b,c:d=e' -> {'a': 'b', 'c:d': 'e'}; every pair must name a stream and a topic."""
+    mapping = {}
+    for pair in filter(None, (p.strip() for p in text.split(","))):
+        stream, sep, topic = pair.partition("=")
+        if not sep or not stream.strip() or not topic.strip():
+            raise ValueError(f"STREAM_TOPIC_MAP entry {pair!r} is not stream=topic")
+        mapping[stream.strip()] = topic.strip()
+    if not mapping:
+        raise ValueError("STREAM_TOPIC_MAP is empty")
+    return mapping
+
+
+def routes_for(mapping: dict[str, str]) -> dict[str, Route]:
+    """Routes for the contract topics named in the mapping (unknown topics are refused)."""
+    unknown = sorted(set(mapping.values()) - set(TOPICS))
+    if unknown:
+        raise ValueError(f"STREAM_TOPIC_MAP names topics with no contract: {unknown}")
+    return {
+        stream: Route(stream, topic, TOPICS[topic].model, dead_letter_topic(topic), TOPICS[topic].key)
+        for stream, topic in mapping.items()
+    }
+
+
+def route_entry(route: Route, entry_id: str, fields: dict[str, str], now: datetime) -> Outgoing:
+    """Validate an entry's `data` against its topic's contract; invalid entries become dead letters."""
+    raw = fields.get(STREAM_DATA_FIELD)
+    key = fields.get(STREAM_KEY_FIELD) or None
+    try:
+        if raw is None:
+            raise InvalidEvent(f"entry has no '{STREAM_DATA_FIELD}' field (fields: {sorted(fields)})")
+        event = parse_event(route.model, raw)
+    except InvalidEvent as exc:
+        letter = DeadLetter(
+            source=route.stream,
+            reason=exc.reason,
+            raw=raw if raw is not None else json.dumps(fields),
+            key=key,
+            failed_at=now,
+        )
+        return Outgoing(entry_id, route.dead_letter_topic, key, to_json(letter), dead_letter=True)
+    key = key or key_of(event.model_dump(), route.key_fields)
+    return Outgoing(entry_id, route.topic, key, raw, dead_letter=False)

@@ -1,0 +1,1 @@
+"""The simulated clock shared by every service (Redis keys sim:now and sim:today)."""

@@ -1,0 +1,1 @@
+"""Smart Shelf shared library: settings, contracts, clients and the native runner."""

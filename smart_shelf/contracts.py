@@ -1,0 +1,372 @@
+"""Every Kafka topic and every event schema, declared once.
+
+The pydantic models below are the single definition of each payload. JSON validation is the model
+itself (`parse_event`); the Spark `StructType` and the Spark-side validation are derived from the
+same models in `smart_shelf.spark_schemas`. Every event carries an `event_id` that is stable across
+retries (`stable_id`), so that any stage can drop duplicates.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from enum import Enum
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+# Namespace for uuid5 identifiers: the same inputs give the same id in every process and run.
+ID_NAMESPACE = uuid.UUID("6f1c9f5e-8a57-4c1b-9a38-3d0f1e2b7c44")
+GLOBAL_POLICY_KEY = "__GLOBAL__"
+
+
+def stable_id(*parts: object) -> str:
+    """A UUID derived from its parts, e.g. stable_id("foot_traffic", seed, day, position)."""
+    return str(uuid.uuid5(ID_NAMESPACE, ":".join(str(p) for p in parts)))
+
+
+class Event(BaseModel):
+    """Base of every payload: unknown fields are refused, timestamps must carry an offset."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# ---------------------------------------------------------------- append-only event streams
+
+
+class FootTrafficSession(Event):
+    """One customer visit, emitted at entry time (stream and topic `foot_traffic`)."""
+
+    event_id: str
+    event_type: Literal["foot_traffic"]
+    customer_id: str
+    entry_time: AwareDatetime
+    exit_time: AwareDatetime
+    trip_duration_minutes: int = Field(ge=0)
+    weekday: str
+    time_slot: str
+
+    @model_validator(mode="after")
+    def _exit_after_entry(self) -> FootTrafficSession:
+        if self.exit_time < self.entry_time:
+            raise ValueError("exit_time is before entry_time")
+        return self
+
+
+class FootTrafficEntryExit(Event):
+    """An atomic door sensor event (stream `foot_traffic:realistic`, topic `foot_traffic_realistic`)."""
+
+    event_id: str
+    event_type: Literal["entry", "exit"]
+    customer_id: str
+    time: AwareDatetime
+    weekday: str
+    time_slot: str
+
+
+class ShelfEvent(Event):
+    """A smart-shelf reading: pickup / putback (count) or weight_change (grams moved, as kg)."""
+
+    event_id: str
+    event_type: Literal["pickup", "putback", "weight_change"]
+    customer_id: str
+    item_id: str
+    timestamp: AwareDatetime
+    quantity: int | None = Field(default=None, ge=1)
+    weight: float | None = Field(default=None, ge=0)
+    delta_weight: float | None = None
+    # Set on restock putbacks, which carry the warehouse batch they bring to the shelf.
+    shelf_id: str | None = None
+    batch_code: str | None = None
+
+    @model_validator(mode="after")
+    def _fields_for_type(self) -> ShelfEvent:
+        if self.event_type == "weight_change":
+            if self.delta_weight is None:
+                raise ValueError("weight_change needs delta_weight")
+        elif self.quantity is None or self.weight is None:
+            raise ValueError(f"{self.event_type} needs quantity and weight")
+        return self
+
+
+class PosItem(Event):
+    item_id: str
+    quantity: int = Field(ge=1)
+    unit_price: float = Field(ge=0)
+    discount: float = Field(ge=0, le=1)
+    total_price: float = Field(ge=0)
+    batch_code: str | None = None
+    expiry_date: date | None = None
+
+
+class PosTransaction(Event):
+    event_id: str
+    event_type: Literal["pos_transaction"]
+    transaction_id: str
+    customer_id: str
+    timestamp: AwareDatetime
+    items: list[PosItem]
+
+
+class WarehouseEvent(Event):
+    """Stock leaving (wh_out, a restock pick) or entering (wh_in, a supplier delivery) the warehouse."""
+
+    event_id: str
+    event_type: Literal["wh_in", "wh_out"]
+    shelf_id: str
+    batch_code: str
+    qty: int = Field(ge=0)
+    unit: str = "ea"
+    timestamp: AwareDatetime
+    fifo: bool = True
+    received_date: date | None = None
+    expiry_date: date | None = None
+    plan_id: str | None = None
+    reason: str | None = None
+
+
+class Alert(Event):
+    """Every alert shape shares one schema; `alert_id` identifies an alert across its lifecycle."""
+
+    alert_id: str
+    event_type: str
+    shelf_id: str
+    location: Literal["store", "warehouse"]
+    status: Literal["open", "acknowledged", "resolved"] = "open"
+    created_at: AwareDatetime
+    current_stock: int | None = None
+    min_qty: int | None = None
+    threshold_pct: float | None = None
+    stock_pct: float | None = None
+    suggested_qty: int | None = None
+    batch_code: str | None = None
+    message: str | None = None
+
+
+# ---------------------------------------------------------------- compacted state and metadata
+
+
+class ShelfState(Event):
+    shelf_id: str
+    current_stock: int = Field(ge=0)
+    item_weight: float
+    shelf_weight: float
+    last_update_ts: AwareDatetime
+
+
+class WarehouseState(Event):
+    shelf_id: str
+    wh_current_stock: int = Field(ge=0)
+    last_update_ts: AwareDatetime
+
+
+class ShelfBatchState(Event):
+    shelf_id: str
+    batch_code: str
+    received_date: date
+    expiry_date: date
+    batch_quantity_store: int = Field(ge=0)
+    last_update_ts: AwareDatetime
+
+
+class WarehouseBatchState(Event):
+    shelf_id: str
+    batch_code: str
+    received_date: date
+    expiry_date: date
+    batch_quantity_warehouse: int = Field(ge=0)
+    batch_quantity_store: int = Field(ge=0)
+    last_update_ts: AwareDatetime
+
+
+class DailyDiscount(Event):
+    shelf_id: str
+    discount_date: date
+    discount: float = Field(ge=0, le=1)
+    created_at: AwareDatetime
+
+
+class ShelfRestockPlan(Event):
+    plan_id: str
+    shelf_id: str
+    suggested_qty: int = Field(ge=0)
+    status: Literal["pending", "issued", "completed", "partially_completed"]
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+    alert_id: str | None = None
+
+
+class WarehouseSupplierPlan(Event):
+    supplier_plan_id: str
+    shelf_id: str
+    suggested_qty: int = Field(ge=0)
+    standard_batch_size: int | None = None
+    status: Literal["pending", "issued", "completed"]
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+
+
+class ShelfPolicy(Event):
+    policy_id: str
+    shelf_id: str
+    item_category: str | None = None
+    item_subcategory: str | None = None
+    threshold_pct: float
+    min_qty: int
+    active: bool = True
+    updated_at: AwareDatetime
+
+
+class WarehousePolicy(Event):
+    policy_id: str
+    shelf_id: str
+    item_category: str | None = None
+    item_subcategory: str | None = None
+    reorder_point_qty: int
+    active: bool = True
+    notes: str | None = None
+    updated_at: AwareDatetime
+
+
+class BatchCatalog(Event):
+    batch_code: str
+    shelf_id: str
+    expiry_date: date
+    standard_batch_size: int
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+
+
+class ShelfProfile(Event):
+    shelf_id: str
+    item_weight: float
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+
+
+class DeadLetter(Event):
+    """What a dead-letter topic or quarantine table holds: the raw payload and why it was refused."""
+
+    source: str
+    reason: str
+    raw: str
+    key: str | None = None
+    failed_at: AwareDatetime
+
+
+# ---------------------------------------------------------------- the topic catalogue
+
+
+class Cleanup(str, Enum):
+    DELETE = "delete"
+    COMPACT = "compact"
+
+
+@dataclass(frozen=True)
+class Topic:
+    name: str
+    model: type[Event]
+    cleanup: Cleanup
+    key: tuple[str, ...]
+    description: str
+    partitions: int | None = None  # None: the TOPIC_PARTITIONS setting
+
+    @property
+    def compacted(self) -> bool:
+        return self.cleanup is Cleanup.COMPACT
+
+    @property
+    def dead_letter(self) -> str:
+        return dead_letter_topic(self.name)
+
+    def key_of(self, payload: dict) -> str | None:
+        return key_of(payload, self.key)
+
+
+def key_of(payload: dict, fields: tuple[str, ...]) -> str | None:
+    """The Kafka key of a payload: its key fields joined with '::' (None if any is missing)."""
+    values = [payload.get(field) for field in fields]
+    if not values or any(v is None or v == "" for v in values):
+        return None
+    return "::".join(str(v) for v in values)
+
+
+def dead_letter_topic(source: str) -> str:
+    return f"dlq.{source}"
+
+
+_D, _C = Cleanup.DELETE, Cleanup.COMPACT
+
+TOPICS: dict[str, Topic] = {
+    t.name: t
+    for t in (
+        # append-only event streams
+        Topic("foot_traffic", FootTrafficSession, _D, ("customer_id",), "customer sessions"),
+        Topic("foot_traffic_realistic", FootTrafficEntryExit, _D, ("customer_id",), "door entry/exit"),
+        Topic("shelf_events", ShelfEvent, _D, ("customer_id",), "pickup, putback, weight_change"),
+        Topic("pos_transactions", PosTransaction, _D, ("customer_id",), "one checkout per customer"),
+        Topic("wh_events", WarehouseEvent, _D, ("shelf_id",), "warehouse picks and deliveries"),
+        Topic("alerts", Alert, _D, ("alert_id",), "alerts and their status changes"),
+        # compacted state, plans and metadata: the latest value per key wins
+        Topic("shelf_state", ShelfState, _C, ("shelf_id",), "shelf stock"),
+        Topic("wh_state", WarehouseState, _C, ("shelf_id",), "warehouse stock"),
+        Topic("shelf_batch_state", ShelfBatchState, _C, ("shelf_id", "batch_code"), "store batches"),
+        Topic("wh_batch_state", WarehouseBatchState, _C, ("shelf_id", "batch_code"), "warehouse batches"),
+        Topic("daily_discounts", DailyDiscount, _C, ("shelf_id", "discount_date"), "near-expiry discounts"),
+        Topic("shelf_restock_plan", ShelfRestockPlan, _C, ("shelf_id",), "shelf restock plans"),
+        Topic("wh_supplier_plan", WarehouseSupplierPlan, _C, ("shelf_id",), "supplier plans"),
+        Topic("shelf_policies", ShelfPolicy, _C, ("shelf_id",), "shelf alert policies"),
+        Topic("wh_policies", WarehousePolicy, _C, ("shelf_id",), "warehouse reorder policies"),
+        Topic("batch_catalog", BatchCatalog, _C, ("batch_code",), "batch metadata"),
+        Topic("shelf_profiles", ShelfProfile, _C, ("shelf_id",), "shelf unit weights"),
+    )
+}
+
+APPEND_ONLY = tuple(t.name for t in TOPICS.values() if not t.compacted)
+COMPACTED = tuple(t.name for t in TOPICS.values() if t.compacted)
+# Every event stream gets a dead-letter topic; state topics are written by our own jobs only.
+DEAD_LETTER_TOPICS = tuple(dead_letter_topic(name) for name in APPEND_ONLY)
+
+# Redis stream -> Kafka topic, as forwarded by redis-kafka-bridge (STREAM_TOPIC_MAP default).
+DEFAULT_STREAM_TOPIC_MAP = {
+    "foot_traffic": "foot_traffic",
+    "foot_traffic:realistic": "foot_traffic_realistic",
+    "shelf_events": "shelf_events",
+    "pos_transactions": "pos_transactions",
+}
+
+# Every Redis stream entry has these two fields (the specification's wire format).
+STREAM_DATA_FIELD = "data"
+STREAM_KEY_FIELD = "key"
+
+
+class InvalidEvent(ValueError):
+    """A payload that does not parse or validate; `reason` says why, for the dead-letter record."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def parse_event(model: type[Event], raw: str | bytes) -> Event:
+    """Parse and validate one JSON payload against its model, or raise InvalidEvent with the reason."""
+    try:
+        document = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InvalidEvent(f"not valid JSON: {exc}") from None
+    if not isinstance(document, dict):
+        raise InvalidEvent(f"expected a JSON object, got {type(document).__name__}")
+    try:
+        return model.model_validate(document)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "payload"
+        more = f" (+{exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+        raise InvalidEvent(f"{where}: {first['msg']}{more}") from None
+
+
+def to_json(event: Event) -> str:
+    """The wire form of an event: compact JSON, ISO 8601 timestamps with offset, nulls left out."""
+    return event.model_dump_json(exclude_none=True)

@@ -1,0 +1,22 @@
+"""Logging set-up shared by every Python service: one line per record, UTC timestamps."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+
+
+def configure_logging(level: str = "INFO") -> None:
+    formatter = logging.Formatter(
+        "%(asctime)s.%(msecs)03dZ %(levelname)s %(name)s: %(message)s", "%Y-%m-%dT%H:%M:%S"
+    )
+    formatter.converter = time.gmtime
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(formatter)
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    # Client libraries are chatty at INFO; their warnings still come through.
+    for noisy in ("kafka", "py4j", "urllib3"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)

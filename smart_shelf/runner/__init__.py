@@ -1,0 +1,1 @@
+"""The native runner: the services of docker-compose.yml as local processes on loopback."""

@@ -1,0 +1,162 @@
+"""Bring services up in dependency order, wait for health, report status, take them down."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from smart_shelf.paths import REPO_ROOT
+from smart_shelf.runner.infra import INFRA
+from smart_shelf.runner.manifest import ServiceSpec, load_manifest, with_dependencies
+from smart_shelf.runner.process import Launch, ProcessTable, rss_mib
+from smart_shelf.settings import Settings
+
+log = logging.getLogger(__name__)
+
+HEALTH_TIMEOUT_SECONDS = {"kafka-connect": 240.0}
+DEFAULT_HEALTH_TIMEOUT = 120.0
+ONESHOT_TIMEOUT = 600.0
+
+
+@dataclass(frozen=True)
+class ServiceStatus:
+    name: str
+    state: str  # running | stopped | external | completed | failed
+    health: str  # healthy | unhealthy | -
+    pid: int | None
+    rss_mib: float | None
+
+
+class Supervisor:
+    def __init__(self, settings: Settings, manifest: list[ServiceSpec] | None = None):
+        self.settings = settings
+        self.manifest = manifest if manifest is not None else load_manifest()
+        self.table = ProcessTable(settings.run_dir, settings.log_dir)
+
+    # ------------------------------------------------------------------ up
+    def up(self, names: list[str] | None = None) -> list[str]:
+        """Start the named services (default: all) and their dependencies; returns what it started."""
+        specs = with_dependencies(self.manifest, names) if names else self.manifest
+        started: list[str] = []
+        for spec in specs:
+            if self._start_one(spec):
+                started.append(spec.name)
+        return started
+
+    def _start_one(self, spec: ServiceSpec) -> bool:
+        if spec.infra:
+            return self._start_infra(spec)
+        if spec.oneshot:
+            launch = self._app_launch(spec)
+            t0 = time.monotonic()
+            code = self.table.run_to_completion(spec.name, launch, ONESHOT_TIMEOUT)
+            if code != 0:
+                raise RuntimeError(f"{spec.name} exited with {code}; see {self.table.log_path(spec.name)}")
+            log.info("%s completed in %.1fs", spec.name, time.monotonic() - t0)
+            return True
+        if self.table.pid(spec.name):
+            log.info("%s already running", spec.name)
+            return False
+        pid = self.table.start(spec.name, self._app_launch(spec))
+        log.info("%s started (pid %d), log %s", spec.name, pid, self.table.log_path(spec.name))
+        return True
+
+    def _start_infra(self, spec: ServiceSpec) -> bool:
+        infra = INFRA[spec.infra]
+        state = self.settings.run_dir / spec.name
+        timeout = HEALTH_TIMEOUT_SECONDS.get(spec.name, DEFAULT_HEALTH_TIMEOUT)
+        if infra.external():
+            log.info("%s is external (%s is set): waiting for it", spec.name, infra.address_variable)
+            self._wait(spec.name, lambda: infra.healthy(self.settings), timeout, managed=False)
+            return False
+        started = False
+        if not self.table.pid(spec.name):
+            infra.prepare(self.settings, state)
+            pid = self.table.start(spec.name, infra.launch(self.settings, state))
+            log.info("%s started (pid %d), log %s", spec.name, pid, self.table.log_path(spec.name))
+            started = True
+        self._wait(spec.name, lambda: infra.ready(self.settings, state), timeout)
+        infra.after_healthy(self.settings, state)
+        self._wait(spec.name, lambda: infra.healthy(self.settings), timeout)
+        return started
+
+    def _wait(self, name: str, check: Callable[[], bool], timeout: float, managed: bool = True) -> None:
+        t0 = time.monotonic()
+        while not check():
+            if managed and self.table.pid(name) is None:
+                raise RuntimeError(f"{name} exited during start-up; see {self.table.log_path(name)}")
+            if time.monotonic() - t0 > timeout:
+                raise TimeoutError(f"{name} not healthy after {timeout:.0f}s; see {self.table.log_path(name)}")
+            time.sleep(0.5)
+        log.info("%s healthy after %.1fs", name, time.monotonic() - t0)
+
+    def _app_launch(self, spec: ServiceSpec) -> Launch:
+        if not spec.command:
+            raise ValueError(f"service {spec.name} has no command in docker-compose.yml")
+        argv = list(spec.command)
+        if argv[0] in ("python", "python3"):
+            argv[0] = sys.executable  # the project's venv
+        return Launch(argv=argv, cwd=REPO_ROOT, env={"PYTHONUNBUFFERED": "1"})
+
+    def exec_foreground(self, name: str) -> int:
+        """Replace this process with the service (how its container runs it)."""
+        spec = next(s for s in self.manifest if s.name == name)
+        infra = INFRA[spec.infra]
+        state = self.settings.run_dir / name
+        infra.prepare(self.settings, state)
+        launch = infra.launch(self.settings, state)
+        os.chdir(launch.cwd)
+        os.execvpe(launch.argv[0], launch.argv, {**os.environ, **launch.env})
+
+    # ------------------------------------------------------------------ down / reset
+    def down(self, names: list[str] | None = None) -> list[str]:
+        """Stop what the runner started, dependants first; data is kept."""
+        specs = with_dependencies(self.manifest, names) if names else self.manifest
+        stopped = []
+        for spec in reversed(specs):
+            if self.table.stop(spec.name):
+                log.info("%s stopped", spec.name)
+                stopped.append(spec.name)
+        return stopped
+
+    def reset(self) -> None:
+        """Stop everything and wipe data, Delta tables, checkpoints and logs."""
+        self.down()
+        for folder in (self.settings.run_dir, self.settings.log_dir):
+            if folder.exists():
+                log.info("removing %s", folder)
+                shutil.rmtree(folder)
+        # delta/ keeps its tracked README; tables and checkpoints go.
+        for child in self.settings.delta_root.glob("*"):
+            if child.name != "README.md":
+                log.info("removing %s", child)
+                shutil.rmtree(child) if child.is_dir() else child.unlink()
+
+    # ------------------------------------------------------------------ status
+    def status(self) -> list[ServiceStatus]:
+        out = []
+        for spec in self.manifest:
+            pid = self.table.pid(spec.name)
+            infra = INFRA.get(spec.infra or "")
+            if infra and infra.external():
+                state = "external"
+            elif pid:
+                state = "running"
+            elif spec.oneshot and self.table.exit_code(spec.name) is not None:
+                state = "completed" if self.table.exit_code(spec.name) == 0 else "failed"
+            else:
+                state = "stopped"
+            if infra and state in ("running", "external"):
+                health = "healthy" if infra.healthy(self.settings) else "unhealthy"
+            elif state == "running":
+                health = "healthy"
+            else:
+                health = "-"
+            out.append(ServiceStatus(spec.name, state, health, pid, rss_mib(pid) if pid else None))
+        return out
+

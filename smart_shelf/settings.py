@@ -1,0 +1,139 @@
+"""One typed, frozen settings object shared by every service.
+
+Variable names and meanings follow the specification; hosts default to loopback so that the
+native run works with no configuration, and docker-compose overrides them with service names.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import socket
+from datetime import datetime
+from pathlib import Path
+
+from pydantic import AwareDatetime, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from smart_shelf.paths import REPO_ROOT
+
+log = logging.getLogger(__name__)
+
+
+class SettingsError(RuntimeError):
+    """A variable is missing or invalid; the message names it."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(frozen=True, case_sensitive=False, extra="ignore")
+
+    # --- Redis (streams and the simulated clock)
+    redis_host: str = "127.0.0.1"
+    redis_port: int = Field(6379, ge=1, le=65535)
+    redis_db: int = Field(0, ge=0)
+
+    # --- Kafka and Kafka Connect
+    kafka_broker: str = "127.0.0.1:9092"
+    kafka_controller_port: int = Field(9093, ge=1, le=65535)
+    topic_partitions: int = Field(3, ge=1)
+    topic_replication_factor: int = Field(1, ge=1)
+    kafka_connect_url: str = "http://127.0.0.1:8083"
+
+    # --- Redis -> Kafka bridge
+    stream_topic_map: str = (
+        "foot_traffic=foot_traffic,foot_traffic:realistic=foot_traffic_realistic,"
+        "shelf_events=shelf_events,pos_transactions=pos_transactions"
+    )
+    redis_group: str = "redis-kafka-bridge"
+    redis_consumer: str = Field(default_factory=socket.gethostname)
+    batch_count: int = Field(500, ge=1, le=10000)
+    block_ms: int = Field(1000, ge=1)
+    claim_idle_ms: int = Field(60000, ge=1000)
+    stream_maxlen: int = Field(200000, ge=1000)
+
+    # --- PostgreSQL
+    pg_host: str = "127.0.0.1"
+    pg_port: int = Field(5432, ge=1, le=65535)
+    pg_db: str = "smart_shelf"
+    pg_user: str = "bdt_user"
+    pg_pass: SecretStr = SecretStr("bdt_password")
+    pg_readonly_user: str = "dashboard_ro"
+    pg_readonly_pass: SecretStr = SecretStr("dashboard_ro_password")
+
+    # --- Spark and Delta
+    spark_master: str = "local[2]"
+    spark_shuffle_partitions: int = Field(4, ge=2, le=4)
+    spark_driver_memory: str = "1g"
+    spark_trigger_seconds: float = Field(5.0, gt=0)
+    delta_root: Path = REPO_ROOT / "delta"
+    spark_jars_dir: Path = REPO_ROOT / "jars" / "spark"
+
+    # --- Data files
+    data_dir: Path = REPO_ROOT / "data"
+
+    # --- Simulation
+    seed: int | None = None
+    use_simulated_time: bool = True
+    time_multiplier: float = Field(60.0, gt=0)
+    step_seconds: float = Field(1.0, gt=0)
+    sim_days: int = Field(365, ge=1)
+    sim_start: AwareDatetime = datetime.fromisoformat("2026-01-01T07:00:00+00:00")
+
+    # --- Kafka Connect CDC
+    debezium_slot: str = "smart_shelf_cdc"
+
+    # --- Runtime
+    run_dir: Path = REPO_ROOT / "var"
+    log_dir: Path = REPO_ROOT / "logs"
+    log_level: str = "INFO"
+    retry_max_seconds: float = Field(30.0, gt=0)
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in logging.getLevelNamesMapping():
+            raise ValueError(f"unknown log level {value!r}")
+        return level
+
+    @property
+    def checkpoint_root(self) -> Path:
+        return self.delta_root / "_checkpoints"
+
+    @property
+    def kafka_host_port(self) -> tuple[str, int]:
+        first = self.kafka_broker.split(",")[0]
+        host, _, port = first.rpartition(":")
+        return host or "127.0.0.1", int(port)
+
+    def pg_dsn(self, *, readonly: bool = False) -> str:
+        """libpq key/value DSN; the password is only put here, never logged."""
+        user = self.pg_readonly_user if readonly else self.pg_user
+        password = (self.pg_readonly_pass if readonly else self.pg_pass).get_secret_value()
+        return (
+            f"host={self.pg_host} port={self.pg_port} dbname={self.pg_db} "
+            f"user={user} password={password} connect_timeout=5"
+        )
+
+    def jdbc_url(self) -> str:
+        return f"jdbc:postgresql://{self.pg_host}:{self.pg_port}/{self.pg_db}"
+
+    def masked(self) -> dict[str, object]:
+        """The effective settings with secrets masked, for the start-up log line."""
+        return {name: str(value) for name, value in self.model_dump().items()}
+
+
+@functools.cache
+def get_settings() -> Settings:
+    """Load settings once per process; a bad variable stops start-up with its name."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']).upper()}: {err['msg']}" for err in exc.errors()
+        )
+        raise SettingsError(f"invalid settings: {problems}") from None
+
+
+def log_settings(settings: Settings, service: str) -> None:
+    log.info("%s starting with settings %s", service, settings.masked())

@@ -1,0 +1,100 @@
+"""Spark views of the contracts: StructTypes and a validation column, derived from the pydantic models.
+
+Nothing here declares a field: it walks the models of `smart_shelf.contracts`, so a field added
+there reaches Spark parsing and validation with no second edit.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from datetime import date, datetime
+from functools import reduce
+
+from pydantic import AwareDatetime
+from pydantic.fields import FieldInfo
+from pyspark.sql import Column
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
+
+from smart_shelf.contracts import Event
+
+_SCALARS: dict[object, T.DataType] = {
+    str: T.StringType(),
+    int: T.LongType(),
+    float: T.DoubleType(),
+    bool: T.BooleanType(),
+    datetime: T.TimestampType(),
+    AwareDatetime: T.TimestampType(),
+    date: T.DateType(),
+}
+
+
+def _unwrap_optional(annotation: object) -> tuple[object, bool]:
+    args = typing.get_args(annotation)
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType) and type(None) in args:
+        rest = [a for a in args if a is not type(None)]
+        return rest[0], True
+    return annotation, False
+
+
+def _spark_type(annotation: object) -> T.DataType:
+    origin = typing.get_origin(annotation)
+    if origin is typing.Literal:
+        return _SCALARS[type(typing.get_args(annotation)[0])]
+    if origin is typing.Annotated:
+        return _spark_type(typing.get_args(annotation)[0])
+    if origin is list:
+        return T.ArrayType(_spark_type(typing.get_args(annotation)[0]), containsNull=False)
+    if isinstance(annotation, type) and issubclass(annotation, Event):
+        return struct_type(annotation)
+    if annotation in _SCALARS:
+        return _SCALARS[annotation]
+    raise TypeError(f"no Spark type for {annotation!r}")
+
+
+def _is_required(info: FieldInfo) -> bool:
+    return info.is_required()
+
+
+def struct_type(model: type[Event]) -> T.StructType:
+    """The StructType of a contract model; optional fields are nullable."""
+    fields = []
+    for name, info in model.model_fields.items():
+        inner, optional = _unwrap_optional(info.annotation)
+        fields.append(T.StructField(name, _spark_type(inner), nullable=optional or not _is_required(info)))
+    return T.StructType(fields)
+
+
+def required_fields(model: type[Event]) -> list[str]:
+    return [name for name, info in model.model_fields.items() if _is_required(info)]
+
+
+def literal_values(model: type[Event]) -> dict[str, tuple]:
+    """Fields restricted to a set of values (Literal annotations), e.g. event_type."""
+    out = {}
+    for name, info in model.model_fields.items():
+        inner, _ = _unwrap_optional(info.annotation)
+        if typing.get_origin(inner) is typing.Literal:
+            out[name] = typing.get_args(inner)
+    return out
+
+
+def invalid_reason(raw: Column, parsed: Column, model: type[Event]) -> Column:
+    """A column that is null for a valid record and says why otherwise.
+
+    from_json is permissive: a wrong type or a missing field comes out as null, so a null required
+    field means "missing or of the wrong type". Field-level rules beyond that (ranges, cross-field
+    checks) are the pure validators' job on the Python side.
+    """
+    checks: list[tuple[Column, Column]] = [
+        (raw.isNull(), F.lit("empty payload")),
+        (F.get_json_object(raw, "$").isNull(), F.lit("not a JSON object")),
+    ]
+    for name in required_fields(model):
+        checks.append((parsed[name].isNull(), F.lit(f"{name}: missing or of the wrong type")))
+    for name, allowed in literal_values(model).items():
+        checks.append(
+            (~parsed[name].isin(*allowed), F.concat(F.lit(f"{name}: not one of {list(allowed)}: "), parsed[name]))
+        )
+    return reduce(lambda acc, check: acc.when(*check), checks[1:], F.when(*checks[0])).otherwise(F.lit(None))
