@@ -11,13 +11,14 @@ import logging
 from collections.abc import Iterable
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
-from kafka.errors import KafkaError, NoBrokersAvailable
+from kafka.errors import KafkaConnectionError, KafkaTimeoutError, NoBrokersAvailable
 
 from smart_shelf.retry import retry
 from smart_shelf.settings import Settings
 
 log = logging.getLogger(__name__)
-_RETRYABLE = (NoBrokersAvailable, KafkaError, OSError)
+# A broker that is down or not yet up; configuration errors are not retried.
+_RETRYABLE = (NoBrokersAvailable, KafkaConnectionError, KafkaTimeoutError, OSError)
 
 
 def _encode(value: str | bytes | dict | None) -> bytes | None:
@@ -34,7 +35,7 @@ def make_producer(settings: Settings, *, deadline_seconds: float | None = None, 
         acks="all",
         enable_idempotence=True,
         retries=2**31 - 1,
-        max_in_flight_requests_per_connection=5,
+        max_in_flight_requests_per_connection=1,  # kafka-python's idempotent producer requires 1
         linger_ms=5,
         compression_type="gzip",
         key_serializer=_encode,

@@ -33,9 +33,28 @@ def sql_files(folder: Path = SQL_DIR) -> list[Path]:
     return sorted(folder.glob("[0-9][0-9]*.sql"))
 
 
-def apply_sql_files(conn: psycopg2.extensions.connection, files: list[Path], params: dict | None = None) -> None:
+def apply_sql_files(
+    conn: psycopg2.extensions.connection, files: list[Path], params: dict | None = None
+) -> None:
     """Apply each file in its own transaction; the files are written to be re-runnable."""
     for path in files:
         with conn, conn.cursor() as cur:
             log.info("applying %s", path.name)
             cur.execute(path.read_text(), params)
+
+
+def drop_replication_slot(settings: Settings) -> bool:
+    """Drop the CDC replication slot (a reset must not leave WAL pinned on an external server)."""
+    conn = connect_postgres(settings, deadline_seconds=30)
+    try:
+        with conn, conn.cursor() as cur:
+            cur.execute(
+                "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = %s",
+                (settings.debezium_slot,),
+            )
+            dropped = cur.rowcount > 0
+    finally:
+        conn.close()
+    if dropped:
+        log.info("dropped replication slot %s", settings.debezium_slot)
+    return dropped

@@ -24,18 +24,20 @@ def ensure_readonly_role(conn, settings: Settings) -> None:
     role = sql.Identifier(settings.pg_readonly_user)
     with conn, conn.cursor() as cur:
         cur.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (settings.pg_readonly_user,))
-        verb = "ALTER" if cur.fetchone() else "CREATE"
+        # CREATE ROLE gives no privileges by default; ALTER only refreshes the password.
+        verb = "ALTER ROLE {} LOGIN PASSWORD %s" if cur.fetchone() else "CREATE ROLE {} LOGIN PASSWORD %s"
+        cur.execute(sql.SQL(verb).format(role), (settings.pg_readonly_pass.get_secret_value(),))
         cur.execute(
-            sql.SQL(verb + " ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD %s").format(role),
-            (settings.pg_readonly_pass.get_secret_value(),),
+            sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(sql.Identifier(settings.pg_db), role)
         )
-        cur.execute(sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(sql.Identifier(settings.pg_db), role))
         for schema in SCHEMAS:
             ident = sql.Identifier(schema)
             cur.execute(sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(ident, role))
             cur.execute(sql.SQL("GRANT SELECT ON ALL TABLES IN SCHEMA {} TO {}").format(ident, role))
             cur.execute(
-                sql.SQL("ALTER DEFAULT PRIVILEGES IN SCHEMA {} GRANT SELECT ON TABLES TO {}").format(ident, role)
+                sql.SQL("ALTER DEFAULT PRIVILEGES IN SCHEMA {} GRANT SELECT ON TABLES TO {}").format(
+                    ident, role
+                )
             )
 
 

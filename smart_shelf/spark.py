@@ -6,6 +6,8 @@ No module starts Spark when imported: call `build_spark` from a job's main().
 from __future__ import annotations
 
 import logging
+import os
+import sys
 from pathlib import Path
 
 from smart_shelf.settings import Settings
@@ -26,6 +28,9 @@ def build_spark(app_name: str, settings: Settings):
     """A SparkSession with Delta, the Kafka source/sink and the Postgres driver; nothing downloaded."""
     from pyspark.sql import SparkSession
 
+    # Python workers must run the interpreter of this process (the project's venv), not PATH's.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
     jars = ",".join(str(p) for p in spark_jars(settings))
     builder = (
         SparkSession.builder.appName(app_name)

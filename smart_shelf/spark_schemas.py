@@ -95,6 +95,9 @@ def invalid_reason(raw: Column, parsed: Column, model: type[Event]) -> Column:
         checks.append((parsed[name].isNull(), F.lit(f"{name}: missing or of the wrong type")))
     for name, allowed in literal_values(model).items():
         checks.append(
-            (~parsed[name].isin(*allowed), F.concat(F.lit(f"{name}: not one of {list(allowed)}: "), parsed[name]))
+            (
+                ~parsed[name].isin(*allowed),
+                F.concat(F.lit(f"{name}: not one of {list(allowed)}: "), parsed[name]),
+            )
         )
     return reduce(lambda acc, check: acc.when(*check), checks[1:], F.when(*checks[0])).otherwise(F.lit(None))

@@ -5,11 +5,14 @@ import signal
 import sys
 import time
 
+import redis
+
 from kafka_components.redis_kafka_bridge.bridge import RedisKafkaBridge
 from kafka_components.redis_kafka_bridge.routing import parse_stream_topic_map, routes_for
 from smart_shelf.kafka_client import make_producer
 from smart_shelf.logs import configure_logging
 from smart_shelf.redis_client import connect_redis
+from smart_shelf.retry import backoff_delays
 from smart_shelf.settings import get_settings, log_settings
 
 log = logging.getLogger("redis-kafka-bridge")
@@ -43,13 +46,27 @@ def main() -> int:
     bridge.ensure_groups()
     log.info("recovered %d pending entries; reclaimed %d", bridge.recover_pending(), bridge.reclaim_idle())
     last_report, last_count = time.monotonic(), 0
+    delays = backoff_delays(maximum=settings.retry_max_seconds)
     while not stopping:
-        bridge.poll_once()
+        try:
+            bridge.poll_once()
+            delays = backoff_delays(maximum=settings.retry_max_seconds)
+        except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as exc:
+            delay = next(delays)
+            log.error("redis unavailable (%s); retrying in %.1fs", exc, delay)
+            time.sleep(delay)
+            continue
         if time.monotonic() - last_report >= REPORT_EVERY_SECONDS:
             done = bridge.stats.forwarded + bridge.stats.dead_letters
             rate = (done - last_count) / (time.monotonic() - last_report)
-            log.info("%.0f entries/s, forwarded %d, dead letters %d, send failures %d, lag %s",
-                     rate, bridge.stats.forwarded, bridge.stats.dead_letters, bridge.stats.send_failures, bridge.lag())
+            log.info(
+                "%.0f entries/s, forwarded %d, dead letters %d, send failures %d, lag %s",
+                rate,
+                bridge.stats.forwarded,
+                bridge.stats.dead_letters,
+                bridge.stats.send_failures,
+                bridge.lag(),
+            )
             last_report, last_count = time.monotonic(), done
     bridge.producer.close(timeout=30)
     return 0

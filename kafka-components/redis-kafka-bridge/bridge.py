@@ -97,7 +97,11 @@ class RedisKafkaBridge:
         if time.monotonic() - self._last_claim > self.claim_idle_ms / 1000:
             self.reclaim_idle()
         response = self.redis.xreadgroup(
-            self.group, self.consumer, {s: ">" for s in self.routes}, count=self.batch_count, block=self.block_ms
+            self.group,
+            self.consumer,
+            {s: ">" for s in self.routes},
+            count=self.batch_count,
+            block=self.block_ms,
         )
         entries = [(stream, entry) for stream, items in response or [] for entry in items]
         return self._forward(entries) if entries else 0
@@ -105,19 +109,22 @@ class RedisKafkaBridge:
     def _forward(self, entries: list[tuple[str, tuple[str, dict]]]) -> int:
         now = self.now()
         outgoing: list[tuple[str, Outgoing]] = [
-            (stream, route_entry(self.routes[stream], entry_id, fields, now)) for stream, (entry_id, fields) in entries
+            (stream, route_entry(self.routes[stream], entry_id, fields, now))
+            for stream, (entry_id, fields) in entries
         ]
-        futures = [
-            (stream, out, self.producer.send(out.topic, key=out.key, value=out.value)) for stream, out in outgoing
-        ]
+        sent = [(stream, out, self._send(out)) for stream, out in outgoing]
         self.producer.flush(timeout=self.send_timeout_s)
         acked: dict[str, list[str]] = {}
-        for stream, out, future in futures:
+        for stream, out, future in sent:
             try:
+                if isinstance(future, Exception):
+                    raise future
                 future.get(timeout=self.send_timeout_s)
             except Exception as exc:  # stays pending: retried by recover_pending / reclaim_idle
                 self.stats.send_failures += 1
-                log.warning("send of %s %s to %s failed, left pending: %s", stream, out.entry_id, out.topic, exc)
+                log.warning(
+                    "send of %s %s to %s failed, left pending: %s", stream, out.entry_id, out.topic, exc
+                )
                 continue
             if out.dead_letter:
                 self.stats.dead_letters += 1
@@ -128,6 +135,13 @@ class RedisKafkaBridge:
         for stream, ids in acked.items():
             self.redis.xack(stream, self.group, *ids)
         return sum(len(ids) for ids in acked.values())
+
+    def _send(self, out: Outgoing):
+        """The send's future, or the exception when the producer refused it outright (no metadata)."""
+        try:
+            return self.producer.send(out.topic, key=out.key, value=out.value)
+        except Exception as exc:
+            return exc
 
     def lag(self) -> dict[str, int]:
         """Entries not yet delivered to the group plus those delivered but not acknowledged, per stream."""

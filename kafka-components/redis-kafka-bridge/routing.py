@@ -10,11 +10,11 @@ from smart_shelf.contracts import (
     STREAM_DATA_FIELD,
     STREAM_KEY_FIELD,
     TOPICS,
-    key_of,
     DeadLetter,
     Event,
     InvalidEvent,
     dead_letter_topic,
+    key_of,
     parse_event,
     to_json,
 )

@@ -33,7 +33,9 @@ def _print_status(supervisor: Supervisor) -> int:
         if not lag:
             print("  (no consumer groups yet)")
         for group, topics in lag.items():
-            detail = ", ".join(f"{topic}={n}" for topic, n in sorted(topics.items())) or "no committed offsets"
+            detail = (
+                ", ".join(f"{topic}={n}" for topic, n in sorted(topics.items())) or "no committed offsets"
+            )
             print(f"  {group}: {detail}")
     unhealthy = [r.name for r in rows if r.state in ("running", "external") and r.health != "healthy"]
     failed = [r.name for r in rows if r.state == "failed"]

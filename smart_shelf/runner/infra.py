@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import base64
 import glob
+import hashlib
 import logging
 import os
 import shutil
 import socket
+import stat
 import subprocess
 import uuid
 from pathlib import Path
@@ -67,12 +69,24 @@ def _write_properties(path: Path, values: dict[str, object]) -> None:
     path.write_text("".join(f"{k}={v}\n" for k, v in values.items()))
 
 
+def _world_traversable(path: Path) -> bool:
+    """True if every existing ancestor of `path` lets other users through (o+x)."""
+    for folder in [path.resolve(), *path.resolve().parents]:
+        if folder.exists() and not folder.stat().st_mode & stat.S_IXOTH:
+            return False
+    return True
+
+
 class Infra:
     name: str
     address_variable: str
 
     def external(self) -> bool:
         return self.address_variable in os.environ
+
+    def state_dir(self, run_dir: Path) -> Path:
+        """Where this service keeps its data and config."""
+        return run_dir / self.name
 
     def prepare(self, settings: Settings, state: Path) -> None:
         """Create the data folder and config files; idempotent."""
@@ -98,9 +112,23 @@ class Redis(Infra):
         binary = shutil.which("redis-server") or "/usr/bin/redis-server"
         state.mkdir(parents=True, exist_ok=True)
         return Launch(
-            argv=[binary, "--bind", settings.redis_host, "--port", str(settings.redis_port),
-                  "--dir", str(state), "--appendonly", "yes", "--appendfsync", "everysec",
-                  "--save", "", "--daemonize", "no"],
+            argv=[
+                binary,
+                "--bind",
+                settings.redis_host,
+                "--port",
+                str(settings.redis_port),
+                "--dir",
+                str(state),
+                "--appendonly",
+                "yes",
+                "--appendfsync",
+                "everysec",
+                "--save",
+                "",
+                "--daemonize",
+                "no",
+            ],
             cwd=state,
         )
 
@@ -108,7 +136,9 @@ class Redis(Infra):
         import redis
 
         try:
-            return bool(redis.Redis(host=settings.redis_host, port=settings.redis_port, socket_timeout=2).ping())
+            return bool(
+                redis.Redis(host=settings.redis_host, port=settings.redis_port, socket_timeout=2).ping()
+            )
         except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError):
             return False
 
@@ -130,6 +160,14 @@ class Postgres(Infra):
     def _user() -> str | None:
         return "postgres" if os.geteuid() == 0 else None  # postgres refuses to run as root
 
+    def state_dir(self, run_dir: Path) -> Path:
+        """var/postgres, unless the postgres user cannot reach it (a checkout under /root, say)."""
+        preferred = run_dir / self.name
+        if not self._user() or _world_traversable(run_dir):
+            return preferred
+        digest = hashlib.sha256(str(run_dir.resolve()).encode()).hexdigest()[:12]
+        return Path("/var/lib/smart-shelf") / digest / self.name
+
     def _chown(self, path: Path) -> None:
         if self._user():
             shutil.chown(path, user="postgres", group="postgres")
@@ -142,8 +180,18 @@ class Postgres(Infra):
         if (data / "PG_VERSION").exists():
             return
         log.info("initialising a PostgreSQL cluster in %s", data)
-        argv = [self._bin("initdb"), "-D", str(data), "-U", "postgres", "-E", "UTF8", "--no-locale",
-                "--auth-local=trust", "--auth-host=scram-sha-256"]
+        argv = [
+            self._bin("initdb"),
+            "-D",
+            str(data),
+            "-U",
+            "postgres",
+            "-E",
+            "UTF8",
+            "--no-locale",
+            "--auth-local=trust",
+            "--auth-host=scram-sha-256",
+        ]
         subprocess.run(argv, check=True, user=self._user(), capture_output=True)
 
     def launch(self, settings: Settings, state: Path) -> Launch:
@@ -164,8 +212,9 @@ class Postgres(Infra):
         return Launch(argv=argv, cwd=state, user=self._user())
 
     def _admin(self, settings: Settings, state: Path, dbname: str = "postgres"):
-        return psycopg2.connect(host=str(state / "run"), port=settings.pg_port, user="postgres",
-                                dbname=dbname, connect_timeout=3)
+        return psycopg2.connect(
+            host=str(state / "run"), port=settings.pg_port, user="postgres", dbname=dbname, connect_timeout=3
+        )
 
     def healthy(self, settings: Settings) -> bool:
         try:
@@ -194,7 +243,9 @@ class Postgres(Infra):
             )
             cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (settings.pg_db,))
             if not cur.fetchone():
-                cur.execute(sql.SQL("CREATE DATABASE {} OWNER {}").format(sql.Identifier(settings.pg_db), role))
+                cur.execute(
+                    sql.SQL("CREATE DATABASE {} OWNER {}").format(sql.Identifier(settings.pg_db), role)
+                )
         conn.close()
 
 
@@ -237,15 +288,32 @@ class Kafka(Infra):
         cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
         log.info("formatting KRaft storage in %s (cluster %s)", state / "data", cluster_id)
         subprocess.run(
-            [_java(), *_jvm_opts("256m"), "-cp", _kafka_classpath(), "kafka.tools.StorageTool",
-             "format", "-t", cluster_id, "-c", str(config)],
-            check=True, capture_output=True,
+            [
+                _java(),
+                *_jvm_opts("256m"),
+                "-cp",
+                _kafka_classpath(),
+                "kafka.tools.StorageTool",
+                "format",
+                "-t",
+                cluster_id,
+                "-c",
+                str(config),
+            ],
+            check=True,
+            capture_output=True,
         )
 
     def launch(self, settings: Settings, state: Path) -> Launch:
         return Launch(
-            argv=[_java(), *_jvm_opts("512m"), "-cp", _kafka_classpath(), "kafka.Kafka",
-                  str(state / "server.properties")],
+            argv=[
+                _java(),
+                *_jvm_opts("512m"),
+                "-cp",
+                _kafka_classpath(),
+                "kafka.Kafka",
+                str(state / "server.properties"),
+            ],
             cwd=REPO_ROOT,
         )
 
@@ -275,33 +343,42 @@ class KafkaConnect(Infra):
 
     def prepare(self, settings: Settings, state: Path) -> None:
         url = requests.utils.urlparse(settings.kafka_connect_url)
-        _write_properties(state / "connect-distributed.properties", {
-            "bootstrap.servers": settings.kafka_broker,
-            "group.id": "smart-shelf-connect",
-            "key.converter": "org.apache.kafka.connect.storage.StringConverter",
-            "value.converter": "org.apache.kafka.connect.json.JsonConverter",
-            # JDBC sinks need records with a schema: topics sunk into Postgres carry the JSON envelope.
-            "value.converter.schemas.enable": "true",
-            "config.storage.topic": "_connect-configs",
-            "offset.storage.topic": "_connect-offsets",
-            "status.storage.topic": "_connect-status",
-            "config.storage.replication.factor": settings.topic_replication_factor,
-            "offset.storage.replication.factor": settings.topic_replication_factor,
-            "status.storage.replication.factor": settings.topic_replication_factor,
-            "offset.flush.interval.ms": 5000,
-            "listeners": f"http://{url.hostname}:{url.port}",
-            "rest.advertised.host.name": url.hostname,
-            "rest.advertised.port": url.port,
-            "plugin.path": JARS_DIR / "connect-plugins",
-            "producer.enable.idempotence": "true",
-            "producer.acks": "all",
-            "exactly.once.source.support": "enabled",
-        })
+        _write_properties(
+            state / "connect-distributed.properties",
+            {
+                "bootstrap.servers": settings.kafka_broker,
+                "group.id": "smart-shelf-connect",
+                "key.converter": "org.apache.kafka.connect.storage.StringConverter",
+                "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+                # JDBC sinks need records with a schema: topics sunk into Postgres carry the JSON envelope.
+                "value.converter.schemas.enable": "true",
+                "config.storage.topic": "_connect-configs",
+                "offset.storage.topic": "_connect-offsets",
+                "status.storage.topic": "_connect-status",
+                "config.storage.replication.factor": settings.topic_replication_factor,
+                "offset.storage.replication.factor": settings.topic_replication_factor,
+                "status.storage.replication.factor": settings.topic_replication_factor,
+                "offset.flush.interval.ms": 5000,
+                "listeners": f"http://{url.hostname}:{url.port}",
+                "rest.advertised.host.name": url.hostname,
+                "rest.advertised.port": url.port,
+                "plugin.path": JARS_DIR / "connect-plugins",
+                "producer.enable.idempotence": "true",
+                "producer.acks": "all",
+                "exactly.once.source.support": "enabled",
+            },
+        )
 
     def launch(self, settings: Settings, state: Path) -> Launch:
         return Launch(
-            argv=[_java(), *_jvm_opts("512m"), "-cp", _kafka_classpath(),
-                  "org.apache.kafka.connect.cli.ConnectDistributed", str(state / "connect-distributed.properties")],
+            argv=[
+                _java(),
+                *_jvm_opts("512m"),
+                "-cp",
+                _kafka_classpath(),
+                "org.apache.kafka.connect.cli.ConnectDistributed",
+                str(state / "connect-distributed.properties"),
+            ],
             cwd=REPO_ROOT,
         )
 

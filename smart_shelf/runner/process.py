@@ -51,7 +51,9 @@ class ProcessTable:
 
     def start(self, name: str, launch: Launch) -> int:
         with self.log_path(name).open("ab") as out:
-            out.write(f"\n=== {time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())} starting {name}\n".encode())
+            out.write(
+                f"\n=== {time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())} starting {name}\n".encode()
+            )
             out.flush()
             proc = subprocess.Popen(
                 launch.argv,

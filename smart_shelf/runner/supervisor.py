@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from smart_shelf.paths import REPO_ROOT
+from smart_shelf.postgres_client import drop_replication_slot
 from smart_shelf.runner.infra import INFRA
 from smart_shelf.runner.manifest import ServiceSpec, load_manifest, with_dependencies
 from smart_shelf.runner.process import Launch, ProcessTable, rss_mib
@@ -68,7 +69,7 @@ class Supervisor:
 
     def _start_infra(self, spec: ServiceSpec) -> bool:
         infra = INFRA[spec.infra]
-        state = self.settings.run_dir / spec.name
+        state = infra.state_dir(self.settings.run_dir)
         timeout = HEALTH_TIMEOUT_SECONDS.get(spec.name, DEFAULT_HEALTH_TIMEOUT)
         if infra.external():
             log.info("%s is external (%s is set): waiting for it", spec.name, infra.address_variable)
@@ -91,7 +92,9 @@ class Supervisor:
             if managed and self.table.pid(name) is None:
                 raise RuntimeError(f"{name} exited during start-up; see {self.table.log_path(name)}")
             if time.monotonic() - t0 > timeout:
-                raise TimeoutError(f"{name} not healthy after {timeout:.0f}s; see {self.table.log_path(name)}")
+                raise TimeoutError(
+                    f"{name} not healthy after {timeout:.0f}s; see {self.table.log_path(name)}"
+                )
             time.sleep(0.5)
         log.info("%s healthy after %.1fs", name, time.monotonic() - t0)
 
@@ -107,7 +110,7 @@ class Supervisor:
         """Replace this process with the service (how its container runs it)."""
         spec = next(s for s in self.manifest if s.name == name)
         infra = INFRA[spec.infra]
-        state = self.settings.run_dir / name
+        state = infra.state_dir(self.settings.run_dir)
         infra.prepare(self.settings, state)
         launch = infra.launch(self.settings, state)
         os.chdir(launch.cwd)
@@ -115,8 +118,8 @@ class Supervisor:
 
     # ------------------------------------------------------------------ down / reset
     def down(self, names: list[str] | None = None) -> list[str]:
-        """Stop what the runner started, dependants first; data is kept."""
-        specs = with_dependencies(self.manifest, names) if names else self.manifest
+        """Stop the named services (default: all), dependants first; data is kept."""
+        specs = [s for s in self.manifest if not names or s.name in names]
         stopped = []
         for spec in reversed(specs):
             if self.table.stop(spec.name):
@@ -127,7 +130,10 @@ class Supervisor:
     def reset(self) -> None:
         """Stop everything and wipe data, Delta tables, checkpoints and logs."""
         self.down()
-        for folder in (self.settings.run_dir, self.settings.log_dir):
+        if INFRA["postgres"].external():
+            drop_replication_slot(self.settings)
+        outside = [i.state_dir(self.settings.run_dir) for i in INFRA.values() if not i.external()]
+        for folder in [*outside, self.settings.run_dir, self.settings.log_dir]:
             if folder.exists():
                 log.info("removing %s", folder)
                 shutil.rmtree(folder)
@@ -159,4 +165,3 @@ class Supervisor:
                 health = "-"
             out.append(ServiceStatus(spec.name, state, health, pid, rss_mib(pid) if pid else None))
         return out
-

@@ -1,0 +1,64 @@
+# Smart Shelf. `make demo` sets up and runs everything; `make test` sets up and runs every test tier.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+RUNNER := $(PY) -m smart_shelf.runner
+PYTEST := $(PY) -m pytest
+
+.PHONY: help setup jars demo up down status logs reset test test-unit test-integration e2e bench lint format clean
+
+help: ## list the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[1m%-18s\033[0m %s\n", $$1, $$2}'
+
+setup: ## install system packages, .venv and jars (idempotent)
+	@conf/setup/install.sh
+
+jars: ## (re)fetch the pinned jars into jars/
+	@rm -f jars/.fetched-* && conf/setup/install.sh
+
+demo: setup ## set up and start the whole pipeline natively
+	@$(RUNNER) up
+	@echo
+	@echo "Logs: logs/<service>.log (make logs S=<service>); status: make status; stop: make down"
+
+up: ## start services without setup: make up [S="svc ..."]
+	@$(RUNNER) up $(S)
+
+down: ## stop what the runner started (data is kept)
+	@$(RUNNER) down $(S)
+
+status: ## state, health, memory and consumer lag of every service
+	@$(RUNNER) status
+
+logs: ## follow one service's log: make logs S=kafka
+	@test -n "$(S)" || (echo "usage: make logs S=<service>" && exit 2)
+	@$(RUNNER) logs $(S)
+
+reset: ## stop everything, wipe data, Delta tables, checkpoints, logs and the CDC slot
+	@$(RUNNER) reset
+
+test: setup ## every test tier against real services (what CI runs)
+	@$(PYTEST) tests
+
+test-unit: ## the fast tier: pure rules, no services
+	@$(PYTEST) tests/unit
+
+test-integration: setup ## integration tier against real services
+	@$(PYTEST) tests/integration
+
+e2e: setup ## end-to-end tier
+	@$(PYTEST) tests/e2e
+
+bench: setup ## benchmarks; writes docs/benchmarks.md
+	@$(PY) -m tests.bench
+
+lint: ## check formatting and lint rules (no changes)
+	@$(VENV)/bin/ruff format --check . && $(VENV)/bin/ruff check .
+
+format: ## fix formatting and auto-fixable lint
+	@$(VENV)/bin/ruff format . && $(VENV)/bin/ruff check --fix .
+
+clean: ## remove caches (not data)
+	@find . -name __pycache__ -type d -prune -not -path './.venv/*' -exec rm -rf {} +
+	@rm -rf .pytest_cache .ruff_cache

@@ -1,0 +1,170 @@
+"""make bench: throughput and memory of the running stack, each beside a reference measured in the same run.
+
+Starts the infrastructure if needed, then measures:
+  - Redis XADD, pipelined (the producers' write path);
+  - the redis-kafka-bridge end to end (XREADGROUP -> validate -> idempotent produce -> XACK), beside
+    Kafka's own ProducerPerformance with the same record size, acks=all and idempotence;
+  - resident memory of every service.
+Writes docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import re
+import subprocess
+import time
+import uuid
+from datetime import UTC, datetime
+
+from kafka_components.kafka_init.admin import ensure_topics
+from kafka_components.kafka_init.topic_config import APPEND_ONLY_CONFIG, TopicSpec
+from kafka_components.redis_kafka_bridge.bridge import RedisKafkaBridge
+from kafka_components.redis_kafka_bridge.routing import Route
+from smart_shelf.contracts import ShelfEvent, stable_id
+from smart_shelf.kafka_client import make_admin, make_producer
+from smart_shelf.logs import configure_logging
+from smart_shelf.paths import JARS_DIR, REPO_ROOT
+from smart_shelf.redis_client import connect_redis
+from smart_shelf.runner.infra import _java
+from smart_shelf.runner.supervisor import Supervisor
+from smart_shelf.settings import get_settings
+
+N_EVENTS = 50_000
+PIPELINE = 500
+
+
+def _event(n: int) -> str:
+    return json.dumps(
+        {
+            "event_id": stable_id("bench", n),
+            "event_type": "pickup",
+            "customer_id": f"cust-{n % 997}",
+            "item_id": f"SHELF-{n % 1142:04d}",
+            "quantity": 1 + n % 3,
+            "weight": 0.5,
+            "timestamp": "2026-01-01T10:00:00+00:00",
+        }
+    )
+
+
+def bench_redis_and_bridge(settings, topic: str, dlq: str) -> dict:
+    redis = connect_redis(settings)
+    stream = f"bench:{uuid.uuid4().hex[:8]}"
+    payloads = [_event(n) for n in range(N_EVENTS)]
+    t0 = time.perf_counter()
+    for start in range(0, N_EVENTS, PIPELINE):
+        pipe = redis.pipeline(transaction=False)
+        for raw in payloads[start : start + PIPELINE]:
+            pipe.xadd(stream, {"data": raw, "key": ""})
+        pipe.execute()
+    xadd_s = time.perf_counter() - t0
+
+    bridge = RedisKafkaBridge(
+        redis,
+        make_producer(settings),
+        {stream: Route(stream, topic, ShelfEvent, dlq, ("customer_id",))},
+        group="bench",
+        consumer="bench-1",
+        batch_count=settings.batch_count,
+        block_ms=100,
+    )
+    bridge.ensure_groups()
+    t0 = time.perf_counter()
+    done = 0
+    while done < N_EVENTS:
+        done += bridge.poll_once()
+    bridge_s = time.perf_counter() - t0
+    bridge.producer.close()
+    redis.delete(stream)
+    return {
+        "record_bytes": len(payloads[0]),
+        "xadd_per_s": N_EVENTS / xadd_s,
+        "bridge_per_s": N_EVENTS / bridge_s,
+        "bridge_seconds": bridge_s,
+    }
+
+
+def bench_kafka_reference(settings, topic: str, record_size: int) -> float:
+    """Kafka's ProducerPerformance with the bridge's guarantees (acks=all, idempotent)."""
+    out = subprocess.run(
+        [
+            _java(),
+            "-Xmx256m",
+            "-cp",
+            str(JARS_DIR / "kafka" / "*"),
+            "org.apache.kafka.tools.ProducerPerformance",
+            "--topic",
+            topic,
+            "--num-records",
+            str(N_EVENTS * 4),
+            "--record-size",
+            str(record_size),
+            "--throughput",
+            "-1",
+            "--producer-props",
+            f"bootstrap.servers={settings.kafka_broker}",
+            "acks=all",
+            "enable.idempotence=true",
+            "compression.type=gzip",
+            "linger.ms=5",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    match = re.findall(r"([\d.]+) records/sec", out)
+    return float(match[-1])
+
+
+def main() -> None:
+    settings = get_settings()
+    configure_logging("WARNING")
+    supervisor = Supervisor(settings)
+    supervisor.up(["redis", "postgres-init", "kafka-init", "kafka-connect"])
+    admin = make_admin(settings)
+    suffix = uuid.uuid4().hex[:8]
+    topics = [f"bench.{suffix}.bridge", f"bench.{suffix}.dlq", f"bench.{suffix}.reference"]
+    ensure_topics(
+        admin, [TopicSpec(t, settings.topic_partitions, 1, dict(APPEND_ONLY_CONFIG)) for t in topics]
+    )
+    try:
+        bridge = bench_redis_and_bridge(settings, topics[0], topics[1])
+        reference = bench_kafka_reference(settings, topics[2], bridge["record_bytes"])
+    finally:
+        admin.delete_topics(topics)
+        admin.close()
+    memory = [(s.name, s.rss_mib) for s in supervisor.status() if s.rss_mib]
+
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Measured by `make bench` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.machine()},"
+        f" {subprocess.run(['nproc'], capture_output=True, text=True).stdout.strip()} cores.",
+        "",
+        "## Redis -> Kafka",
+        "",
+        f"{N_EVENTS:,} shelf events of {bridge['record_bytes']} bytes.",
+        "",
+        "| path | records/s | reference |",
+        "|---|---:|---|",
+        f"| Redis XADD, pipelines of {PIPELINE} | {bridge['xadd_per_s']:,.0f} | |",
+        f"| redis-kafka-bridge (read, validate, idempotent produce acks=all, XACK) "
+        f"| {bridge['bridge_per_s']:,.0f} | Kafka ProducerPerformance, same size, acks=all, "
+        f"idempotent, gzip: {reference:,.0f} records/s |",
+        "",
+        "## Resident memory of the running services",
+        "",
+        "| service | RSS MiB |",
+        "|---|---:|",
+        *[f"| {name} | {rss:.0f} |" for name, rss in memory],
+        "",
+    ]
+    path = REPO_ROOT / "docs" / "benchmarks.md"
+    path.write_text("\n".join(lines))
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

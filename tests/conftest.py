@@ -1,0 +1,128 @@
+"""Fixtures shared by every tier.
+
+Real services are started once per run by the native runner (or, when REDIS_HOST, PG_HOST,
+KAFKA_BROKER or KAFKA_CONNECT_URL are set, the external ones are used); what a run started is
+stopped at its end. Factory fixtures give each test its own topic, stream, group and schema names.
+A test that needs a service and cannot reach it fails: nothing is skipped silently.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from smart_shelf.settings import Settings, get_settings
+
+INFRA_SERVICES = ["redis", "postgres", "postgres-init", "kafka", "kafka-init", "kafka-connect"]
+
+
+def pytest_collection_modifyitems(config, items):
+    # Tests under tests/integration and tests/e2e need the real services.
+    for item in items:
+        path = str(item.path)
+        if "/tests/integration/" in path:
+            item.add_marker(pytest.mark.integration)
+        elif "/tests/e2e/" in path:
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    return get_settings()
+
+
+@pytest.fixture(scope="session")
+def stack(settings):
+    """The running infrastructure: Redis, Postgres (schema applied), Kafka (topics), Kafka Connect."""
+    from smart_shelf.logs import configure_logging
+    from smart_shelf.runner.supervisor import Supervisor
+
+    configure_logging("INFO")
+    supervisor = Supervisor(settings)
+    started = supervisor.up(INFRA_SERVICES)
+    yield supervisor
+    if started:
+        supervisor.down(started)  # only what this run started
+
+
+@pytest.fixture
+def unique() -> str:
+    """A short name fragment unique to this test, for topics, streams, groups and schemas."""
+    return uuid.uuid4().hex[:10]
+
+
+@pytest.fixture(scope="session")
+def spark(settings):
+    """One local Spark session for the run, with the project's jars (Delta, Kafka, JDBC)."""
+    from smart_shelf.spark import build_spark
+
+    session = build_spark("smart-shelf-tests", settings)
+    yield session
+    session.stop()
+
+
+@pytest.fixture
+def topic_factory(stack, settings, unique):
+    """Creates topics with test-unique names through kafka-init's own code; deletes them afterwards."""
+    from kafka_components.kafka_init.admin import ensure_topics
+    from kafka_components.kafka_init.topic_config import APPEND_ONLY_CONFIG, TopicSpec
+    from smart_shelf.kafka_client import make_admin
+
+    admin = make_admin(settings, deadline_seconds=60)
+    created: list[str] = []
+
+    def create(suffix: str, partitions: int = 3, config: dict | None = None) -> str:
+        name = f"test.{unique}.{suffix}"
+        ensure_topics(admin, [TopicSpec(name, partitions, 1, dict(config or APPEND_ONLY_CONFIG))])
+        created.append(name)
+        return name
+
+    yield create
+    if created:
+        admin.delete_topics(created)
+    admin.close()
+
+
+@pytest.fixture
+def pg_conn(stack, settings):
+    from smart_shelf.postgres_client import connect_postgres
+
+    conn = connect_postgres(settings, deadline_seconds=60)
+    yield conn
+    conn.close()
+
+
+@pytest.fixture
+def pg_schema(pg_conn, unique):
+    """A schema of this test's own, dropped afterwards."""
+    name = f"test_{unique}"
+    with pg_conn, pg_conn.cursor() as cur:
+        cur.execute(f'CREATE SCHEMA "{name}"')
+    yield name
+    with pg_conn, pg_conn.cursor() as cur:
+        cur.execute(f'DROP SCHEMA "{name}" CASCADE')
+
+
+def consume_all(settings, topic: str, expected: int, timeout_s: float = 30.0) -> list:
+    """Read a topic from the start until `expected` records arrived (or the timeout)."""
+    import time
+
+    from kafka import KafkaConsumer
+
+    consumer = KafkaConsumer(
+        topic,
+        bootstrap_servers=settings.kafka_broker,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        group_id=None,
+        consumer_timeout_ms=1000,
+    )
+    records: list = []
+    deadline = time.monotonic() + timeout_s
+    try:
+        while len(records) < expected and time.monotonic() < deadline:
+            records.extend(consumer)
+    finally:
+        consumer.close()
+    return records

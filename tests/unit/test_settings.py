@@ -1,0 +1,51 @@
+"""The shared settings: defaults, environment overrides, errors that name the variable, masking."""
+
+import pytest
+
+from smart_shelf.settings import Settings, SettingsError, get_settings
+
+
+def test_defaults_are_the_embedded_loopback_stack(monkeypatch):
+    for name in ("REDIS_HOST", "KAFKA_BROKER", "PG_HOST", "PG_PASS"):
+        monkeypatch.delenv(name, raising=False)
+    settings = Settings()
+    assert settings.redis_host == "127.0.0.1" and settings.kafka_broker == "127.0.0.1:9092"
+    assert (settings.pg_db, settings.pg_user) == ("smart_shelf", "bdt_user")
+    assert settings.kafka_host_port == ("127.0.0.1", 9092)
+    assert settings.sim_start.isoformat() == "2026-01-01T07:00:00+00:00"
+
+
+def test_environment_overrides_by_the_specification_names(monkeypatch):
+    monkeypatch.setenv("KAFKA_BROKER", "kafka:9092")
+    monkeypatch.setenv("PG_PASS", "s3cret")
+    monkeypatch.setenv("SPARK_SHUFFLE_PARTITIONS", "2")
+    settings = Settings()
+    assert settings.kafka_host_port == ("kafka", 9092)
+    assert "password=s3cret" in settings.pg_dsn()
+    assert settings.spark_shuffle_partitions == 2
+
+
+def test_secrets_are_masked_in_the_logged_settings(monkeypatch):
+    monkeypatch.setenv("PG_PASS", "s3cret")
+    masked = Settings().masked()
+    assert "s3cret" not in str(masked)
+    assert masked["pg_pass"] == "**********"
+
+
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("REDIS_PORT", "not-a-port"),
+        ("SPARK_SHUFFLE_PARTITIONS", "200"),  # 2 to 4 on this design's 2-core target
+        ("LOG_LEVEL", "LOUD"),
+        ("SIM_START", "2026-01-01T07:00:00"),  # timestamps must carry an offset
+    ],
+)
+def test_an_invalid_value_fails_naming_the_variable(monkeypatch, name, value):
+    monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    try:
+        with pytest.raises(SettingsError, match=name):
+            get_settings()
+    finally:
+        get_settings.cache_clear()
