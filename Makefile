@@ -6,12 +6,15 @@ PY := $(VENV)/bin/python
 RUNNER := $(PY) -m smart_shelf.runner
 PYTEST := $(PY) -m pytest
 
-.PHONY: help setup jars demo up down status logs reset test test-unit test-integration e2e bench lint format clean
+.PHONY: help setup jars data demo up down status logs reset test test-unit test-integration e2e bench lint format clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[1m%-18s\033[0m %s\n", $$1, $$2}'
 
-setup: ## install system packages, .venv and jars (idempotent)
+setdata: ## (re)generate the store data into data/ (deterministic for SEED)
+	@$(PY) -m store_data
+
+up: ## install system packages, .venv and jars (idempotent)
 	@conf/setup/install.sh
 
 jars: ## (re)fetch the pinned jars into jars/
@@ -21,6 +24,9 @@ demo: setup ## set up and start the whole pipeline natively
 	@$(RUNNER) up
 	@echo
 	@echo "Logs: logs/<service>.log (make logs S=<service>); status: make status; stop: make down"
+
+data: ## (re)generate the store data into data/ (deterministic for SEED)
+	@$(PY) -m store_data
 
 up: ## start services without setup: make up [S="svc ..."]
 	@$(RUNNER) up $(S)

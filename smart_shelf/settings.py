@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import socket
 from datetime import datetime
 from pathlib import Path
 
-from pydantic import AwareDatetime, Field, SecretStr, ValidationError, field_validator
+from pydantic import AwareDatetime, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from smart_shelf.paths import REPO_ROOT
@@ -25,7 +26,15 @@ class SettingsError(RuntimeError):
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(frozen=True, case_sensitive=False, extra="ignore")
+    # .env (copied from .env.example by `make setup`) is read by the native run as by docker compose;
+    # the process environment wins over it.
+    model_config = SettingsConfigDict(
+        frozen=True,
+        case_sensitive=False,
+        extra="ignore",
+        env_file=REPO_ROOT / ".env",
+        env_file_encoding="utf-8",
+    )
 
     # --- Redis (streams and the simulated clock)
     redis_host: str = "127.0.0.1"
@@ -68,13 +77,17 @@ class Settings(BaseSettings):
     delta_root: Path = REPO_ROOT / "delta"
     spark_jars_dir: Path = REPO_ROOT / "jars" / "spark"
 
-    # --- Data files
+    # --- Data files (paths default to files under DATA_DIR)
     data_dir: Path = REPO_ROOT / "data"
+    store_parquet: Path | None = None
+    store_csv_path: Path | None = None
+    discount_parquet_path: Path | None = None
+    catalogue_scale: float = Field(1.0, gt=0, le=100)
 
     # --- Simulation
     seed: int | None = None
-    use_simulated_time: bool = True
-    time_multiplier: float = Field(60.0, gt=0)
+    use_simulated_time: bool = False
+    time_multiplier: float = Field(1.0, gt=0)
     step_seconds: float = Field(1.0, gt=0)
     sim_days: int = Field(365, ge=1)
     sim_start: AwareDatetime = datetime.fromisoformat("2026-01-01T07:00:00+00:00")
@@ -95,6 +108,23 @@ class Settings(BaseSettings):
         if level not in logging.getLevelNamesMapping():
             raise ValueError(f"unknown log level {value!r}")
         return level
+
+    @model_validator(mode="after")
+    def _data_paths(self) -> Settings:
+        defaults = {
+            "store_parquet": self.data_dir / "store_inventory_final.parquet",
+            "store_csv_path": self.data_dir / "db_csv" / "store_inventory_final.csv",
+            "discount_parquet_path": self.data_dir / "all_discounts.parquet",
+        }
+        for name, path in defaults.items():
+            if getattr(self, name) is None:
+                object.__setattr__(self, name, path)  # frozen: filled once, at validation
+        return self
+
+    @property
+    def data_seed(self) -> int:
+        """The generators' seed: SEED, or 42 so that an unset SEED still reproduces the same store."""
+        return 42 if self.seed is None else self.seed
 
     @property
     def checkpoint_root(self) -> Path:
@@ -133,6 +163,19 @@ def get_settings() -> Settings:
             f"{'.'.join(str(p) for p in err['loc']).upper()}: {err['msg']}" for err in exc.errors()
         )
         raise SettingsError(f"invalid settings: {problems}") from None
+
+
+def load_dotenv(path: Path = REPO_ROOT / ".env") -> None:
+    """Put .env's variables into this process's environment (without overriding it), so that the
+    native runner sees e.g. KAFKA_BROKER set there and treats Kafka as external, as services will."""
+    if not path.exists():
+        return
+    for line in path.read_text().splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.partition("=")
+        os.environ.setdefault(key.strip(), value.strip().strip("'\""))
 
 
 def log_settings(settings: Settings, service: str) -> None:

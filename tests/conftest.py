@@ -14,7 +14,15 @@ import pytest
 
 from smart_shelf.settings import Settings, get_settings
 
-INFRA_SERVICES = ["redis", "postgres", "postgres-init", "kafka", "kafka-init", "kafka-connect"]
+INFRA_SERVICES = [
+    "redis",
+    "data-generator",
+    "postgres",
+    "postgres-init",
+    "kafka",
+    "kafka-init",
+    "kafka-connect",
+]
 
 
 def pytest_collection_modifyitems(config, items):

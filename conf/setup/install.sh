@@ -59,4 +59,13 @@ if [ ! -f "$jar_stamp" ]; then
 else
   log "jars up to date"
 fi
+if [ ! -f .env ]; then
+  cp .env.example .env
+  log "created .env from .env.example (edit it to change settings)"
+fi
+
+if ! .venv/bin/python -m store_data --if-missing >/dev/null; then
+  log "generating the store data failed: see .venv/bin/python -m store_data"
+  exit 1
+fi
 log "done"

@@ -9,7 +9,7 @@ import sys
 
 from smart_shelf.logs import configure_logging
 from smart_shelf.runner.supervisor import Supervisor
-from smart_shelf.settings import SettingsError, get_settings
+from smart_shelf.settings import SettingsError, get_settings, load_dotenv
 
 log = logging.getLogger("smart_shelf.runner")
 
@@ -58,6 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("reset", help="stop everything and wipe data, Delta tables, checkpoints and logs")
     args = parser.parse_args(argv)
 
+    load_dotenv()
     try:
         settings = get_settings()
     except SettingsError as exc:

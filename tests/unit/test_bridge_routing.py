@@ -21,7 +21,7 @@ PICKUP = {
 
 
 def test_default_map_is_the_specification_mapping():
-    assert parse_stream_topic_map(Settings().stream_topic_map) == {
+    assert parse_stream_topic_map(Settings(_env_file=None).stream_topic_map) == {
         "foot_traffic": "foot_traffic",
         "foot_traffic:realistic": "foot_traffic_realistic",
         "shelf_events": "shelf_events",

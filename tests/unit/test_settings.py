@@ -8,18 +8,21 @@ from smart_shelf.settings import Settings, SettingsError, get_settings
 def test_defaults_are_the_embedded_loopback_stack(monkeypatch):
     for name in ("REDIS_HOST", "KAFKA_BROKER", "PG_HOST", "PG_PASS"):
         monkeypatch.delenv(name, raising=False)
-    settings = Settings()
+    settings = Settings(_env_file=None)
     assert settings.redis_host == "127.0.0.1" and settings.kafka_broker == "127.0.0.1:9092"
     assert (settings.pg_db, settings.pg_user) == ("smart_shelf", "bdt_user")
     assert settings.kafka_host_port == ("127.0.0.1", 9092)
     assert settings.sim_start.isoformat() == "2026-01-01T07:00:00+00:00"
+    # the clock's contract defaults: real time unless asked otherwise
+    assert (settings.use_simulated_time, settings.time_multiplier, settings.sim_days) == (False, 1.0, 365)
+    assert settings.store_parquet == settings.data_dir / "store_inventory_final.parquet"
 
 
 def test_environment_overrides_by_the_specification_names(monkeypatch):
     monkeypatch.setenv("KAFKA_BROKER", "kafka:9092")
     monkeypatch.setenv("PG_PASS", "s3cret")
     monkeypatch.setenv("SPARK_SHUFFLE_PARTITIONS", "2")
-    settings = Settings()
+    settings = Settings(_env_file=None)
     assert settings.kafka_host_port == ("kafka", 9092)
     assert "password=s3cret" in settings.pg_dsn()
     assert settings.spark_shuffle_partitions == 2
@@ -27,9 +30,17 @@ def test_environment_overrides_by_the_specification_names(monkeypatch):
 
 def test_secrets_are_masked_in_the_logged_settings(monkeypatch):
     monkeypatch.setenv("PG_PASS", "s3cret")
-    masked = Settings().masked()
+    masked = Settings(_env_file=None).masked()
     assert "s3cret" not in str(masked)
     assert masked["pg_pass"] == "**********"
+
+
+def test_dotenv_values_apply_and_the_environment_wins(monkeypatch, tmp_path):
+    env_file = tmp_path / ".env"
+    env_file.write_text("TIME_MULTIPLIER=60\nSEED=7\n")
+    monkeypatch.setenv("SEED", "9")
+    settings = Settings(_env_file=env_file)
+    assert (settings.time_multiplier, settings.seed) == (60.0, 9)
 
 
 @pytest.mark.parametrize(

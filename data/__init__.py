@@ -1,0 +1,1 @@
+"""store_data: the store data generator: catalogue, store and warehouse inventory, batches, weekly discounts."""

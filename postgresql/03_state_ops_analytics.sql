@@ -1,0 +1,254 @@
+-- state: mirrors of the compacted state topics (one writer: Kafka Connect's JDBC sink).
+-- ops: alerts, plans, warehouse movements, supplier orders and receipts, POS transactions.
+-- analytics: discounts, daily features and the model registry.
+
+DO $$ BEGIN
+    CREATE TYPE ops.plan_status AS ENUM ('pending', 'issued', 'completed', 'partially_completed', 'canceled');
+EXCEPTION WHEN duplicate_object THEN NULL;
+END $$;
+DO $$ BEGIN
+    CREATE TYPE ops.alert_status AS ENUM ('open', 'acknowledged', 'resolved');
+EXCEPTION WHEN duplicate_object THEN NULL;
+END $$;
+
+CREATE TABLE IF NOT EXISTS state.shelf_state (
+    shelf_id       TEXT PRIMARY KEY REFERENCES ref.store_inventory (shelf_id),
+    current_stock  INT NOT NULL CHECK (current_stock >= 0),
+    item_weight    DOUBLE PRECISION,
+    shelf_weight   DOUBLE PRECISION,
+    last_update_ts TIMESTAMPTZ NOT NULL
+);
+CREATE TABLE IF NOT EXISTS state.wh_state (
+    shelf_id         TEXT PRIMARY KEY REFERENCES ref.warehouse_inventory (shelf_id),
+    wh_current_stock INT NOT NULL CHECK (wh_current_stock >= 0),
+    last_update_ts   TIMESTAMPTZ NOT NULL
+);
+CREATE TABLE IF NOT EXISTS state.shelf_batch_state (
+    shelf_id             TEXT NOT NULL REFERENCES ref.store_inventory (shelf_id),
+    batch_code           TEXT NOT NULL,
+    received_date        DATE NOT NULL,
+    expiry_date          DATE NOT NULL,
+    batch_quantity_store INT  NOT NULL CHECK (batch_quantity_store >= 0),
+    last_update_ts       TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (shelf_id, batch_code)
+);
+CREATE INDEX IF NOT EXISTS shelf_batch_state_expiry ON state.shelf_batch_state (expiry_date) WHERE batch_quantity_store > 0;
+CREATE TABLE IF NOT EXISTS state.wh_batch_state (
+    shelf_id                 TEXT NOT NULL REFERENCES ref.warehouse_inventory (shelf_id),
+    batch_code               TEXT NOT NULL,
+    received_date            DATE NOT NULL,
+    expiry_date              DATE NOT NULL,
+    batch_quantity_warehouse INT  NOT NULL CHECK (batch_quantity_warehouse >= 0),
+    batch_quantity_store     INT  NOT NULL DEFAULT 0 CHECK (batch_quantity_store >= 0),
+    last_update_ts           TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (shelf_id, batch_code)
+);
+CREATE INDEX IF NOT EXISTS wh_batch_state_expiry ON state.wh_batch_state (expiry_date) WHERE batch_quantity_warehouse > 0;
+
+-- Alerts: one row per alert, its status moving open -> acknowledged -> resolved.
+CREATE TABLE IF NOT EXISTS ops.alerts (
+    alert_id      TEXT PRIMARY KEY,
+    event_type    TEXT NOT NULL,
+    shelf_id      TEXT NOT NULL REFERENCES ref.store_inventory (shelf_id),
+    location      TEXT NOT NULL CHECK (location IN ('store', 'warehouse')),
+    status        ops.alert_status NOT NULL DEFAULT 'open',
+    current_stock INT,
+    min_qty       INT,
+    threshold_pct NUMERIC(5,2),
+    stock_pct     NUMERIC(6,2),
+    suggested_qty INT CHECK (suggested_qty >= 0),
+    batch_code    TEXT,
+    message       TEXT,
+    created_at    TIMESTAMPTZ NOT NULL,
+    updated_at    TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+CREATE INDEX IF NOT EXISTS alerts_status_created ON ops.alerts (status, created_at DESC);
+CREATE INDEX IF NOT EXISTS alerts_shelf_created ON ops.alerts (shelf_id, created_at DESC);
+-- at most one open alert per shelf, location and type
+CREATE UNIQUE INDEX IF NOT EXISTS alerts_one_open ON ops.alerts (shelf_id, location, event_type) WHERE status = 'open';
+
+CREATE TABLE IF NOT EXISTS ops.shelf_restock_plan (
+    plan_id       TEXT PRIMARY KEY,
+    shelf_id      TEXT NOT NULL REFERENCES ref.store_inventory (shelf_id),
+    suggested_qty INT  NOT NULL CHECK (suggested_qty >= 0),
+    status        ops.plan_status NOT NULL DEFAULT 'pending',
+    alert_id      TEXT,
+    created_at    TIMESTAMPTZ NOT NULL,
+    updated_at    TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX IF NOT EXISTS shelf_restock_plan_status ON ops.shelf_restock_plan (status, created_at);
+CREATE UNIQUE INDEX IF NOT EXISTS shelf_restock_plan_one_open
+    ON ops.shelf_restock_plan (shelf_id) WHERE status IN ('pending', 'issued');
+
+CREATE TABLE IF NOT EXISTS ops.wh_supplier_plan (
+    supplier_plan_id    TEXT PRIMARY KEY,
+    shelf_id            TEXT NOT NULL REFERENCES ref.warehouse_inventory (shelf_id),
+    suggested_qty       INT  NOT NULL CHECK (suggested_qty >= 0),
+    standard_batch_size INT CHECK (standard_batch_size > 0),
+    status              ops.plan_status NOT NULL DEFAULT 'pending',
+    created_at          TIMESTAMPTZ NOT NULL,
+    updated_at          TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX IF NOT EXISTS wh_supplier_plan_status ON ops.wh_supplier_plan (status, created_at);
+CREATE UNIQUE INDEX IF NOT EXISTS wh_supplier_plan_one_open
+    ON ops.wh_supplier_plan (shelf_id) WHERE status IN ('pending', 'issued');
+
+-- A plan's status only moves forward: pending -> issued -> completed | partially_completed
+-- (canceled from pending or issued). Any writer that tries to move it back is refused.
+CREATE OR REPLACE FUNCTION ops.plan_status_forward_only() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    rank_old INT := array_position(ARRAY['pending','issued','completed','partially_completed','canceled']::TEXT[], OLD.status::TEXT);
+    rank_new INT := array_position(ARRAY['pending','issued','completed','partially_completed','canceled']::TEXT[], NEW.status::TEXT);
+BEGIN
+    IF OLD.status::TEXT IN ('completed', 'partially_completed', 'canceled') AND NEW.status IS DISTINCT FROM OLD.status
+       OR rank_new < rank_old THEN
+        RAISE EXCEPTION 'plan status cannot move from % to %', OLD.status, NEW.status
+            USING ERRCODE = 'check_violation';
+    END IF;
+    RETURN NEW;
+END $$;
+DROP TRIGGER IF EXISTS shelf_restock_plan_forward ON ops.shelf_restock_plan;
+CREATE TRIGGER shelf_restock_plan_forward BEFORE UPDATE OF status ON ops.shelf_restock_plan
+    FOR EACH ROW EXECUTE FUNCTION ops.plan_status_forward_only();
+DROP TRIGGER IF EXISTS wh_supplier_plan_forward ON ops.wh_supplier_plan;
+CREATE TRIGGER wh_supplier_plan_forward BEFORE UPDATE OF status ON ops.wh_supplier_plan
+    FOR EACH ROW EXECUTE FUNCTION ops.plan_status_forward_only();
+
+CREATE TABLE IF NOT EXISTS ops.wh_events (
+    event_id      TEXT PRIMARY KEY,
+    event_type    TEXT NOT NULL CHECK (event_type IN ('wh_in', 'wh_out')),
+    shelf_id      TEXT NOT NULL REFERENCES ref.warehouse_inventory (shelf_id),
+    batch_code    TEXT NOT NULL,
+    qty           INT  NOT NULL CHECK (qty >= 0),
+    unit          TEXT NOT NULL DEFAULT 'ea',
+    "timestamp"   TIMESTAMPTZ NOT NULL,
+    fifo          BOOLEAN NOT NULL DEFAULT true,
+    received_date DATE,
+    expiry_date   DATE,
+    plan_id       TEXT,
+    reason        TEXT
+);
+CREATE INDEX IF NOT EXISTS wh_events_time ON ops.wh_events ("timestamp");
+CREATE INDEX IF NOT EXISTS wh_events_shelf_time ON ops.wh_events (shelf_id, "timestamp");
+CREATE INDEX IF NOT EXISTS wh_events_plan ON ops.wh_events (plan_id) WHERE plan_id IS NOT NULL;
+
+CREATE TABLE IF NOT EXISTS ops.wh_supplier_orders (
+    order_id         TEXT PRIMARY KEY,
+    supplier_plan_id TEXT REFERENCES ops.wh_supplier_plan (supplier_plan_id),
+    shelf_id         TEXT NOT NULL REFERENCES ref.warehouse_inventory (shelf_id),
+    ordered_qty      INT  NOT NULL CHECK (ordered_qty > 0),
+    cutoff_ts        TIMESTAMPTZ NOT NULL,
+    delivery_date    DATE NOT NULL,
+    status           TEXT NOT NULL DEFAULT 'ordered' CHECK (status IN ('ordered', 'delivered', 'partially_delivered')),
+    created_at       TIMESTAMPTZ NOT NULL,
+    updated_at       TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX IF NOT EXISTS wh_supplier_orders_delivery ON ops.wh_supplier_orders (delivery_date, status);
+
+CREATE TABLE IF NOT EXISTS ops.wh_supplier_receipts (
+    receipt_id    TEXT PRIMARY KEY,
+    order_id      TEXT NOT NULL REFERENCES ops.wh_supplier_orders (order_id),
+    shelf_id      TEXT NOT NULL REFERENCES ref.warehouse_inventory (shelf_id),
+    batch_code    TEXT NOT NULL,
+    received_qty  INT  NOT NULL CHECK (received_qty >= 0),
+    received_date DATE NOT NULL,
+    expiry_date   DATE NOT NULL,
+    created_at    TIMESTAMPTZ NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS ops.pos_transactions (
+    transaction_id TEXT PRIMARY KEY,
+    customer_id    TEXT NOT NULL,
+    "timestamp"    TIMESTAMPTZ NOT NULL,
+    total_items    INT NOT NULL CHECK (total_items >= 0),
+    total_amount   NUMERIC(12,2) NOT NULL CHECK (total_amount >= 0)
+);
+CREATE INDEX IF NOT EXISTS pos_transactions_time ON ops.pos_transactions ("timestamp");
+CREATE TABLE IF NOT EXISTS ops.pos_transaction_items (
+    transaction_id TEXT NOT NULL REFERENCES ops.pos_transactions (transaction_id) ON DELETE CASCADE,
+    line_no        INT  NOT NULL,
+    shelf_id       TEXT NOT NULL REFERENCES ref.store_inventory (shelf_id),
+    quantity       INT  NOT NULL CHECK (quantity > 0),
+    unit_price     NUMERIC(10,2) NOT NULL CHECK (unit_price >= 0),
+    discount       NUMERIC(6,4)  NOT NULL CHECK (discount BETWEEN 0 AND 1),
+    total_price    NUMERIC(12,2) NOT NULL CHECK (total_price >= 0),
+    batch_code     TEXT,
+    expiry_date    DATE,
+    PRIMARY KEY (transaction_id, line_no)
+);
+
+-- Daily near-expiry discounts: NUMERIC(6,4) keeps 0.2533 as 0.2533.
+CREATE TABLE IF NOT EXISTS analytics.daily_discounts (
+    shelf_id      TEXT NOT NULL REFERENCES ref.store_inventory (shelf_id),
+    discount_date DATE NOT NULL,
+    discount      NUMERIC(6,4) NOT NULL CHECK (discount BETWEEN 0 AND 1),
+    created_at    TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (shelf_id, discount_date)
+);
+CREATE INDEX IF NOT EXISTS daily_discounts_date ON analytics.daily_discounts (discount_date);
+
+CREATE TABLE IF NOT EXISTS analytics.shelf_daily_features (
+    shelf_id                TEXT NOT NULL REFERENCES ref.store_inventory (shelf_id),
+    feature_date            DATE NOT NULL,
+    item_category           TEXT,
+    item_subcategory        TEXT,
+    day_of_week             SMALLINT CHECK (day_of_week BETWEEN 0 AND 6),
+    is_weekend              BOOLEAN,
+    refill_day              BOOLEAN,
+    item_price              NUMERIC(10,2),
+    discount                NUMERIC(6,4),
+    is_discounted           BOOLEAN,
+    is_discounted_next_7d   BOOLEAN,
+    people_count            INT,
+    sales_qty               INT,
+    sales_last_1d           INT,
+    sales_last_7d           INT,
+    sales_last_14d          INT,
+    stockout_events         INT,
+    shelf_capacity          INT,
+    current_stock_shelf     INT,
+    shelf_fill_ratio        NUMERIC(6,4),
+    shelf_threshold_qty     INT,
+    expired_qty_shelf       INT,
+    alerts_last_30d_shelf   INT,
+    is_shelf_alert          BOOLEAN,
+    warehouse_capacity      INT,
+    current_stock_warehouse INT,
+    warehouse_fill_ratio    NUMERIC(6,4),
+    wh_reorder_point_qty    INT,
+    pending_supplier_qty    INT,
+    expired_qty_wh          INT,
+    alerts_last_30d_wh      INT,
+    is_warehouse_alert      BOOLEAN,
+    moved_wh_to_shelf       INT,
+    standard_batch_size     INT,
+    min_expiration_days     NUMERIC(8,2),
+    avg_expiration_days     NUMERIC(8,2),
+    qty_expiring_next_7d    INT,
+    batches_to_order        INT,
+    updated_at              TIMESTAMPTZ NOT NULL DEFAULT now(),
+    PRIMARY KEY (shelf_id, feature_date)
+);
+CREATE INDEX IF NOT EXISTS shelf_daily_features_date ON analytics.shelf_daily_features (feature_date);
+
+-- Model registry with its version history (one row per trained version).
+CREATE TABLE IF NOT EXISTS analytics.ml_models (
+    model_name    TEXT NOT NULL,
+    model_version TEXT NOT NULL,
+    trained_at    TIMESTAMPTZ NOT NULL,
+    metrics_json  JSONB NOT NULL DEFAULT '{}'::jsonb,
+    artifact_path TEXT NOT NULL,
+    PRIMARY KEY (model_name, model_version)
+);
+CREATE TABLE IF NOT EXISTS analytics.ml_predictions_log (
+    model_name        TEXT NOT NULL,
+    model_version     TEXT NOT NULL,
+    feature_date      DATE NOT NULL,
+    shelf_id          TEXT NOT NULL REFERENCES ref.store_inventory (shelf_id),
+    predicted_batches NUMERIC(10,3) NOT NULL,
+    suggested_qty     INT NOT NULL CHECK (suggested_qty >= 0),
+    created_at        TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (model_name, model_version, feature_date, shelf_id),
+    FOREIGN KEY (model_name, model_version) REFERENCES analytics.ml_models (model_name, model_version) ON DELETE CASCADE
+);
+CREATE INDEX IF NOT EXISTS ml_predictions_date ON analytics.ml_predictions_log (feature_date, shelf_id);

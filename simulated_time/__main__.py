@@ -1,0 +1,67 @@
+"""sim-clock: publishes simulated time to Redis (sim:now, sim:today).
+
+sim time = resume point + TIME_MULTIPLIER x real seconds elapsed, written every STEP_SECONDS of sim
+time (at most 20 times a second). A restart resumes from the last published time; at SIM_START +
+SIM_DAYS it publishes the end and exits 0. Entry point: python -m simulated_time
+"""
+
+import logging
+import signal
+import sys
+import time
+from datetime import datetime
+
+from simulated_time.clock import SIM_NOW_KEY, publish
+from simulated_time.timeline import resume_point, sim_end, sim_time_at, tick_seconds
+from smart_shelf.logs import configure_logging
+from smart_shelf.redis_client import connect_redis
+from smart_shelf.settings import get_settings, log_settings
+
+log = logging.getLogger("sim-clock")
+REPORT_EVERY_SECONDS = 30.0
+
+
+def main() -> int:
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    log_settings(settings, "sim-clock")
+    if not settings.use_simulated_time:
+        log.info("USE_SIMULATED_TIME is off: services use wall-clock time; nothing to publish")
+        return 0
+    client = connect_redis(settings)
+    start, end = settings.sim_start, sim_end(settings.sim_start, settings.sim_days)
+    saved = client.get(SIM_NOW_KEY)
+    anchor = resume_point(datetime.fromisoformat(saved) if saved else None, start, end)
+    log.info(
+        "simulated time %s at %.0fx until %s (%s)",
+        anchor,
+        settings.time_multiplier,
+        end,
+        "resumed" if saved and anchor != start else "from the start",
+    )
+    stopping = False
+
+    def stop(signum, _frame):
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    period = tick_seconds(settings.step_seconds, settings.time_multiplier)
+    wall0 = last_report = time.monotonic()
+    while not stopping:
+        now = sim_time_at(anchor, time.monotonic() - wall0, settings.time_multiplier, end)
+        publish(client, now)
+        if now >= end:
+            log.info("reached the end of the simulation (%s); stopping", end)
+            return 0
+        if time.monotonic() - last_report >= REPORT_EVERY_SECONDS:
+            log.info("sim time %s", now.isoformat(timespec="seconds"))
+            last_report = time.monotonic()
+        time.sleep(period)
+    log.info("stopped at %s", client.get(SIM_NOW_KEY))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
