@@ -9,12 +9,9 @@ PYTEST := $(PY) -m pytest
 .PHONY: help setup jars data demo up down status logs reset test test-unit test-integration e2e bench lint format clean
 
 help: ## list the targets
-	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[1m%-18s\033[0m %s\n", $$1, $$2}'
+	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[1m%-18s\033[0m %s\n", $$1, $$2}'
 
-setdata: ## (re)generate the store data into data/ (deterministic for SEED)
-	@$(PY) -m store_data
-
-up: ## install system packages, .venv and jars (idempotent)
+setup: ## install system packages, .venv, jars, .env and the store data (idempotent)
 	@conf/setup/install.sh
 
 jars: ## (re)fetch the pinned jars into jars/
