@@ -142,3 +142,14 @@ def test_cold_chain_warehouse_capacity_rounds_the_shelf_up_to_whole_batches():
     meat = next(c for c in CATEGORIES if c.name == "MEAT")
     assert warehouse_capacity(rng, meat, store_max=17, batch=8) == 24  # 17 -> 3 batches of 8
     assert warehouse_capacity(rng, meat, store_max=5, batch=8) == 16  # at least two batches
+
+
+def test_writing_twice_gives_byte_identical_files(tmp_path):
+    from store_data.files import expected_files, write_store
+
+    data = generate_store(seed=42, start=START, days=14)
+    write_store(data, tmp_path / "a")
+    write_store(generate_store(seed=42, start=START, days=14), tmp_path / "b")
+    for first in expected_files(tmp_path / "a"):
+        second = tmp_path / "b" / first.relative_to(tmp_path / "a")
+        assert first.read_bytes() == second.read_bytes(), first.name
