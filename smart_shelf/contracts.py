@@ -324,6 +324,17 @@ TOPICS: dict[str, Topic] = {
     )
 }
 
+
+def topic_contract(name: str) -> Topic:
+    """The contract of a topic, also under a namespace: 'test.ab12.shelf_events' is a shelf_events topic."""
+    if name in TOPICS:
+        return TOPICS[name]
+    for candidate in sorted(TOPICS, key=len, reverse=True):
+        if name.endswith("." + candidate):
+            return TOPICS[candidate]
+    raise KeyError(f"no contract for topic {name!r}")
+
+
 APPEND_ONLY = tuple(t.name for t in TOPICS.values() if not t.compacted)
 COMPACTED = tuple(t.name for t in TOPICS.values() if t.compacted)
 # Every event stream gets a dead-letter topic; state topics are written by our own jobs only.

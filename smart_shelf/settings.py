@@ -153,6 +153,44 @@ class Settings(BaseSettings):
         return {name: str(value) for name, value in self.model_dump().items()}
 
 
+class FootTrafficSettings(Settings):
+    """kafka-producer-foot_traffic (seeds 002 and 004)."""
+
+    redis_stream: str = "foot_traffic"
+    default_daily_customers: int = Field(1000, ge=0)
+    base_daily_customers: int | None = Field(None, ge=0)
+    daily_customers: int | None = Field(None, ge=0)
+    daily_variation_pct: float = Field(0.10, ge=0, lt=1)
+    disable_daily_variation: bool = False
+
+
+class ShelfProducerSettings(Settings):
+    """kafka-producer-shelf (seed 000)."""
+
+    kafka_topic_foot: str = "foot_traffic"
+    kafka_topic_shelf: str = "shelf_events"
+    redis_stream: str = "shelf_events"
+    group_id_foot: str = "shelf-foot-listener"
+    group_id_restock: str = "shelf-restock-listener"
+    shelf_idle_sleep: float = Field(0.01, gt=0)
+    putback_prob: float = Field(0.15, ge=0, le=1)
+    store_file_retry_seconds: float = Field(10.0, gt=0)
+    daily_discount_table: str = "analytics.daily_discounts"
+
+
+class PosProducerSettings(Settings):
+    """kafka-producer-pos (seed 001)."""
+
+    foot_topic: str = "foot_traffic"
+    shelf_topic: str = "shelf_events"
+    pos_topic: str = "pos_transactions"
+    group_id_shelf: str = "pos-simulator-shelf"
+    group_id_foot: str = "pos-simulator-foot"
+    force_checkout_if_empty: bool = False
+    max_session_age_sec: int = Field(10800, gt=0)
+    daily_discount_table: str = "analytics.daily_discounts"
+
+
 @functools.cache
 def get_settings() -> Settings:
     """Load settings once per process; a bad variable stops start-up with its name."""

@@ -9,7 +9,6 @@ from datetime import datetime
 from smart_shelf.contracts import (
     STREAM_DATA_FIELD,
     STREAM_KEY_FIELD,
-    TOPICS,
     DeadLetter,
     Event,
     InvalidEvent,
@@ -17,6 +16,7 @@ from smart_shelf.contracts import (
     key_of,
     parse_event,
     to_json,
+    topic_contract,
 )
 
 
@@ -54,14 +54,15 @@ def parse_stream_topic_map(text: str) -> dict[str, str]:
 
 
 def routes_for(mapping: dict[str, str]) -> dict[str, Route]:
-    """Routes for the contract topics named in the mapping (unknown topics are refused)."""
-    unknown = sorted(set(mapping.values()) - set(TOPICS))
-    if unknown:
-        raise ValueError(f"STREAM_TOPIC_MAP names topics with no contract: {unknown}")
-    return {
-        stream: Route(stream, topic, TOPICS[topic].model, dead_letter_topic(topic), TOPICS[topic].key)
-        for stream, topic in mapping.items()
-    }
+    """Routes for the contract topics named in the mapping (or `<namespace>.<topic>`); others are refused."""
+    routes = {}
+    for stream, topic in mapping.items():
+        try:
+            contract = topic_contract(topic)
+        except KeyError:
+            raise ValueError(f"STREAM_TOPIC_MAP names a topic with no contract: {topic!r}") from None
+        routes[stream] = Route(stream, topic, contract.model, dead_letter_topic(topic), contract.key)
+    return routes
 
 
 def route_entry(route: Route, entry_id: str, fields: dict[str, str], now: datetime) -> Outgoing:

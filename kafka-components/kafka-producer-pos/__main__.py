@@ -1,0 +1,95 @@
+"""Entry point: python -m kafka_components.kafka_producer_pos
+
+Reads `foot_traffic` and `shelf_events` from Kafka, keeps carts in Redis, and when a customer's exit
+time passes (plus a grace for late shelf events) sends one transaction to Kafka `pos_transactions`.
+Kafka offsets are committed after the cart changes are stored.
+"""
+
+import logging
+import signal
+import sys
+import time
+from datetime import timedelta
+
+from kafka_components.kafka_producer_pos.producer import PosProducer
+from simulated_time.clock import make_clock
+from smart_shelf.contracts import FootTrafficSession, InvalidEvent, ShelfEvent, parse_event
+from smart_shelf.kafka_client import make_consumer, make_producer
+from smart_shelf.logs import configure_logging
+from smart_shelf.redis_client import connect_redis
+from smart_shelf.settings import PosProducerSettings, log_settings
+from smart_shelf.store.pricing import effective_discounts, weekly_discounts_on
+from smart_shelf.store.sources import load_daily_discounts, load_inventory, load_weekly_discounts
+
+log = logging.getLogger("kafka-producer-pos")
+LOOP_SECONDS = 0.1
+GRACE_REAL_SECONDS = 3.0  # how long, in real time, to wait for a leaving customer's last shelf events
+REPORT_EVERY_SECONDS = 30.0
+
+
+def main() -> int:
+    settings = PosProducerSettings()
+    configure_logging(settings.log_level)
+    log_settings(settings, "kafka-producer-pos")
+    inventory = load_inventory(settings)
+    prices = dict(zip(inventory["shelf_id"], inventory["item_price"].astype(float), strict=True))
+    weekly = load_weekly_discounts(settings)
+    client = connect_redis(settings)
+    clock = make_clock(settings, client)
+    multiplier = settings.time_multiplier if settings.use_simulated_time else 1.0
+    pos = PosProducer(
+        client,
+        make_producer(settings),
+        prices,
+        topic=settings.pos_topic,
+        grace=timedelta(seconds=max(60.0, GRACE_REAL_SECONDS * multiplier)),
+        max_age=timedelta(seconds=settings.max_session_age_sec),
+        force_if_empty=settings.force_checkout_if_empty,
+    )
+    sessions = make_consumer(settings, settings.foot_topic, group_id=settings.group_id_foot)
+    shelf = make_consumer(settings, settings.shelf_topic, group_id=settings.group_id_shelf)
+    stopping = False
+
+    def stop(signum, _frame):
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    if hasattr(clock, "wait_until_running"):
+        clock.wait_until_running()
+    day, last_report = None, time.monotonic()
+    while not stopping:
+        for consumer, model, handle in (
+            (sessions, FootTrafficSession, pos.on_session),
+            (shelf, ShelfEvent, pos.on_shelf_event),
+        ):
+            batch = consumer.poll(timeout_ms=0, max_records=1000)
+            for records in batch.values():
+                for record in records:
+                    try:
+                        handle(parse_event(model, record.value))
+                    except InvalidEvent as exc:
+                        log.error(
+                            "skipping invalid record %s@%d: %s", record.topic, record.offset, exc.reason
+                        )
+            if batch:
+                consumer.commit()  # after the state is in Redis
+        now = clock.now()
+        if now.date() != day:
+            day = now.date()
+            pos.discounts = effective_discounts(
+                weekly_discounts_on(weekly, day), load_daily_discounts(settings, day)
+            )
+            pos.forget_customers_before(now - timedelta(days=2))
+        pos.checkout_due_customers(now)
+        if time.monotonic() - last_report >= REPORT_EVERY_SECONDS:
+            log.info("sim %s: %s", now.isoformat(timespec="seconds"), pos.stats)
+            last_report = time.monotonic()
+        time.sleep(LOOP_SECONDS)
+    pos.producer.close(timeout=30)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

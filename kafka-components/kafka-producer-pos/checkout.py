@@ -1,0 +1,62 @@
+"""Carts and checkouts: pure rules.
+
+A cart is what a customer picked minus what they put back, per product. At checkout each line is
+priced at the catalogue price with the day's discount (weekly and daily combined):
+total_price = quantity x unit_price x (1 - discount). The transaction id is derived from the
+customer, so a repeated checkout carries the same id and can be recognised downstream.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+
+from smart_shelf.contracts import PosItem, PosTransaction, stable_id
+from smart_shelf.store.pricing import line_total
+
+
+def cart_change(event_type: str, quantity: int) -> int:
+    """Units a shelf event adds to the cart: +q for a pickup, -q for a putback, 0 otherwise."""
+    return {"pickup": quantity, "putback": -quantity}.get(event_type, 0)
+
+
+def checkout_due(
+    exit_time: datetime, entry_time: datetime, now: datetime, grace: timedelta, max_age: timedelta
+) -> bool:
+    """Check out once the customer left (plus a grace for late shelf events), or after max_age in store."""
+    return now >= exit_time + grace or now - entry_time >= max_age
+
+
+def build_transaction(
+    customer_id: str,
+    cart: Mapping[str, int],
+    at: datetime,
+    prices: Mapping[str, float],
+    discounts: Mapping[str, float],
+) -> PosTransaction:
+    """One line per product with a positive quantity, in shelf order."""
+    items = []
+    for shelf_id in sorted(cart):
+        quantity = int(cart[shelf_id])
+        if quantity <= 0:
+            continue
+        price = round(float(prices[shelf_id]), 2)
+        discount = round(float(discounts.get(shelf_id, 0.0)), 4)
+        items.append(
+            PosItem(
+                item_id=shelf_id,
+                quantity=quantity,
+                unit_price=price,
+                discount=discount,
+                total_price=line_total(quantity, price, discount),
+            )
+        )
+    transaction_id = stable_id("pos_transaction", customer_id)
+    return PosTransaction(
+        event_id=transaction_id,
+        event_type="pos_transaction",
+        transaction_id=transaction_id,
+        customer_id=customer_id,
+        timestamp=at,
+        items=items,
+    )

@@ -1,0 +1,65 @@
+"""Loading the store's files and tables, with the fallbacks and retries the producers need."""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from smart_shelf.postgres_client import connect_postgres
+from smart_shelf.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def load_inventory(
+    settings: Settings, retry_seconds: float = 10.0, max_wait_seconds: float | None = None
+) -> pd.DataFrame:
+    """The store inventory from STORE_PARQUET, else STORE_CSV_PATH; waits (logging) while both are missing."""
+    started = time.monotonic()
+    while True:
+        for path, reader in (
+            (settings.store_parquet, pd.read_parquet),
+            (settings.store_csv_path, pd.read_csv),
+        ):
+            if Path(path).exists():
+                frame = reader(path)
+                log.info("catalogue: %d shelves from %s", len(frame), path)
+                return frame
+        if max_wait_seconds is not None and time.monotonic() - started > max_wait_seconds:
+            raise FileNotFoundError(f"neither {settings.store_parquet} nor {settings.store_csv_path} exists")
+        log.warning(
+            "catalogue missing (%s, %s): run `make data`; retrying in %.0fs",
+            settings.store_parquet,
+            settings.store_csv_path,
+            retry_seconds,
+        )
+        time.sleep(retry_seconds)
+
+
+def load_weekly_discounts(settings: Settings) -> pd.DataFrame:
+    path = settings.discount_parquet_path
+    if not Path(path).exists():
+        log.warning("weekly discounts %s missing: no weekly promotions", path)
+        return pd.DataFrame(columns=["shelf_id", "week_start", "week_end", "discount"])
+    return pd.read_parquet(path, columns=["shelf_id", "week_start", "week_end", "discount"])
+
+
+def load_daily_discounts(settings: Settings, day: date) -> dict[str, float]:
+    """Today's near-expiry discounts from Postgres (empty, with a warning, if Postgres is unreachable)."""
+    try:
+        conn = connect_postgres(settings, deadline_seconds=10)
+    except Exception as exc:  # the simulation goes on without daily discounts
+        log.warning("daily discounts unavailable (%s); using none for %s", exc, day)
+        return {}
+    try:
+        with conn.cursor() as cur:
+            cur.execute(
+                "SELECT shelf_id, discount FROM analytics.daily_discounts WHERE discount_date = %s", (day,)
+            )
+            return {shelf: float(discount) for shelf, discount in cur.fetchall()}
+    finally:
+        conn.close()
