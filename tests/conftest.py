@@ -89,6 +89,10 @@ def topic_factory(stack, settings, unique):
     yield create
     if created:
         admin.delete_topics(created)
+    # consumer groups a test made (named test-<unique>-...) go too, so `make status` stays readable
+    groups = [g for g, _ in admin.list_consumer_groups() if g.startswith(f"test-{unique}")]
+    if groups:
+        admin.delete_consumer_groups(groups)
     admin.close()
 
 
