@@ -74,6 +74,8 @@ class Settings(BaseSettings):
     spark_shuffle_partitions: int = Field(4, ge=2, le=4)
     spark_driver_memory: str = "1g"
     spark_trigger_seconds: float = Field(5.0, gt=0)
+    starting_offsets: str = "earliest"
+    max_offsets_per_trigger: int | None = Field(None, ge=1)
     delta_root: Path = REPO_ROOT / "delta"
     spark_jars_dir: Path = REPO_ROOT / "jars" / "spark"
 
@@ -189,6 +191,13 @@ class PosProducerSettings(Settings):
     force_checkout_if_empty: bool = False
     max_session_age_sec: int = Field(10800, gt=0)
     daily_discount_table: str = "analytics.daily_discounts"
+
+
+class ShelfAggregatorSettings(Settings):
+    """spark-apps/shelf-aggregator."""
+
+    topic_shelf_events: str = "shelf_events"
+    topic_shelf_state: str = "shelf_state"
 
 
 @functools.cache

@@ -80,11 +80,19 @@ def topic_factory(stack, settings, unique):
     admin = make_admin(settings, deadline_seconds=60)
     created: list[str] = []
 
-    def create(suffix: str, partitions: int = 3, config: dict | None = None) -> str:
+    def create(
+        suffix: str, partitions: int = 3, config: dict | None = None, *, dead_letters: bool = False
+    ) -> str:
+        """Creates test.<unique>.<suffix> (and its dlq.test.<unique>.<suffix> when asked)."""
         name = f"test.{unique}.{suffix}"
+        if dead_letters:
+            create_exact(f"dlq.{name}", partitions, config)
+        create_exact(name, partitions, config)
+        return name
+
+    def create_exact(name: str, partitions: int, config: dict | None) -> None:
         ensure_topics(admin, [TopicSpec(name, partitions, 1, dict(config or APPEND_ONLY_CONFIG))])
         created.append(name)
-        return name
 
     yield create
     if created:

@@ -9,7 +9,7 @@ import time
 
 from kafka import KafkaConsumer, TopicPartition
 
-from smart_shelf.contracts import dead_letter_topic, stable_id
+from smart_shelf.contracts import stable_id
 from smart_shelf.redis_client import connect_redis
 
 N = 20_000
@@ -47,8 +47,7 @@ def _read_all(settings, topic):
 
 
 def test_a_killed_bridge_loses_nothing(stack, settings, topic_factory, unique):
-    topic = topic_factory("shelf_events")
-    topic_factory(dead_letter_topic(topic).removeprefix(f"test.{unique}."))
+    topic = topic_factory("shelf_events", dead_letters=True)
     db, stream = 14, f"test:{unique}:shelf_events"
     redis = connect_redis(settings.model_copy(update={"redis_db": db}), deadline_seconds=30)
     ids = [stable_id("crash", unique, n) for n in range(N)]

@@ -21,7 +21,6 @@ from smart_shelf.contracts import (
     FootTrafficSession,
     PosTransaction,
     ShelfEvent,
-    dead_letter_topic,
     parse_event,
 )
 from smart_shelf.kafka_client import make_producer
@@ -131,7 +130,7 @@ class Store:
 
 def test_a_simulated_hour_flows_to_kafka_consistently(stack, settings, topic_factory, unique):
     topics = {
-        key: topic_factory(name)
+        key: topic_factory(name, dead_letters=key != "pos")
         for key, name in (
             ("foot", "foot_traffic"),
             ("door", "foot_traffic_realistic"),
@@ -139,8 +138,6 @@ def test_a_simulated_hour_flows_to_kafka_consistently(stack, settings, topic_fac
             ("pos", "pos_transactions"),
         )
     }
-    for key in ("foot", "door", "shelf"):
-        topic_factory(dead_letter_topic(topics[key]).removeprefix(f"test.{unique}."))
     inventory = load_inventory(settings, max_wait_seconds=5)
     store = Store(settings, unique, topics, inventory)
     end = START + timedelta(minutes=60)

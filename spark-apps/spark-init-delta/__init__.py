@@ -1,0 +1,1 @@
+"""spark-init-delta: creates every Delta table of the lake (idempotent)."""

@@ -1,0 +1,28 @@
+"""Entry point: python -m spark_apps.spark_init_delta"""
+
+import logging
+import sys
+
+from smart_shelf.logs import configure_logging
+from smart_shelf.settings import get_settings, log_settings
+from smart_shelf.spark import build_spark
+from spark_apps.spark_init_delta.create import create_tables
+
+log = logging.getLogger("spark-init-delta")
+
+
+def main() -> int:
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    log_settings(settings, "spark-init-delta")
+    spark = build_spark("spark-init-delta", settings)
+    try:
+        created = create_tables(spark, str(settings.delta_root))
+    finally:
+        spark.stop()
+    log.info("%d tables created, the others existed", len(created))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
