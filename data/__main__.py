@@ -9,8 +9,7 @@ import logging
 import sys
 import time
 
-from smart_shelf.logs import configure_logging
-from smart_shelf.settings import get_settings, log_settings
+from smart_shelf.service import start_service
 from store_data.files import missing_files, write_store
 from store_data.generator import generate_store
 
@@ -21,9 +20,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--if-missing", action="store_true", help="do nothing if every file exists")
     args = parser.parse_args(argv)
-    settings = get_settings()
-    configure_logging(settings.log_level)
-    log_settings(settings, "data-generator")
+    settings = start_service("data-generator")
     if args.if_missing and not missing_files(settings.data_dir):
         log.info("store data present in %s; nothing to do", settings.data_dir)
         return 0

@@ -6,25 +6,21 @@ SIM_DAYS it publishes the end and exits 0. Entry point: python -m simulated_time
 """
 
 import logging
-import signal
 import sys
 import time
 from datetime import datetime
 
 from simulated_time.clock import SIM_NOW_KEY, publish
 from simulated_time.timeline import resume_point, sim_end, sim_time_at, tick_seconds
-from smart_shelf.logs import configure_logging
 from smart_shelf.redis_client import connect_redis
-from smart_shelf.settings import get_settings, log_settings
+from smart_shelf.service import StopSignal, start_service
 
 log = logging.getLogger("sim-clock")
 REPORT_EVERY_SECONDS = 30.0
 
 
 def main() -> int:
-    settings = get_settings()
-    configure_logging(settings.log_level)
-    log_settings(settings, "sim-clock")
+    settings = start_service("sim-clock")
     if not settings.use_simulated_time:
         log.info("USE_SIMULATED_TIME is off: services use wall-clock time; nothing to publish")
         return 0
@@ -39,17 +35,10 @@ def main() -> int:
         end,
         "resumed" if saved and anchor != start else "from the start",
     )
-    stopping = False
-
-    def stop(signum, _frame):
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
+    stop = StopSignal()
     period = tick_seconds(settings.step_seconds, settings.time_multiplier)
     wall0 = last_report = time.monotonic()
-    while not stopping:
+    while not stop.requested:
         now = sim_time_at(anchor, time.monotonic() - wall0, settings.time_multiplier, end)
         publish(client, now)
         if now >= end:

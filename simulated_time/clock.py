@@ -30,6 +30,8 @@ class ClockNotRunning(RuntimeError):
 class Clock(Protocol):
     def now(self) -> datetime: ...
 
+    def wait_until_running(self) -> datetime: ...
+
     def today(self) -> date: ...
 
     def sleep_until(self, moment: datetime) -> None: ...
@@ -43,6 +45,9 @@ class WallClock:
 
     def today(self) -> date:
         return self.now().date()
+
+    def wait_until_running(self) -> datetime:
+        return self.now()
 
     def sleep_until(self, moment: datetime) -> None:
         while (remaining := (moment - self.now()).total_seconds()) > 0:
@@ -99,6 +104,9 @@ class FakeClock:
 
     def set(self, moment: datetime) -> None:
         self._now = moment
+
+    def wait_until_running(self) -> datetime:
+        return self._now
 
     def sleep_until(self, moment: datetime) -> None:
         self._now = max(self._now, moment)

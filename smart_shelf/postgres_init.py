@@ -16,9 +16,9 @@ from pathlib import Path
 
 from psycopg2 import sql
 
-from smart_shelf.logs import configure_logging
 from smart_shelf.postgres_client import apply_sql_files, connect_postgres, sql_files
-from smart_shelf.settings import Settings, get_settings, log_settings
+from smart_shelf.service import start_service
+from smart_shelf.settings import Settings
 
 log = logging.getLogger("postgres-init")
 SCHEMAS = ("ref", "config", "state", "ops", "analytics")
@@ -100,9 +100,7 @@ def _number(path: Path) -> int:
 
 
 def main() -> int:
-    settings = get_settings()
-    configure_logging(settings.log_level)
-    log_settings(settings, "postgres-init")
+    settings = start_service("postgres-init")
     conn = connect_postgres(settings, deadline_seconds=300)
     try:
         files = sql_files()

@@ -6,16 +6,13 @@ import sys
 from kafka_components.kafka_init.admin import ensure_topics
 from kafka_components.kafka_init.topic_config import desired_topics
 from smart_shelf.kafka_client import make_admin
-from smart_shelf.logs import configure_logging
-from smart_shelf.settings import get_settings, log_settings
+from smart_shelf.service import start_service
 
 log = logging.getLogger("kafka-init")
 
 
 def main() -> int:
-    settings = get_settings()
-    configure_logging(settings.log_level)
-    log_settings(settings, "kafka-init")
+    settings = start_service("kafka-init")
     admin = make_admin(settings, deadline_seconds=300)
     try:
         specs = desired_topics(settings.topic_partitions, settings.topic_replication_factor)

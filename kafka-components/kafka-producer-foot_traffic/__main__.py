@@ -1,25 +1,22 @@
 """Entry point: python -m kafka_components.kafka_producer_foot_traffic"""
 
 import logging
-import signal
 import sys
 import time
 
 from kafka_components.kafka_producer_foot_traffic.arrival_model import TrafficSettings
 from kafka_components.kafka_producer_foot_traffic.producer import FootTrafficProducer
 from simulated_time.clock import make_clock
-from smart_shelf.logs import configure_logging
 from smart_shelf.redis_client import connect_redis
-from smart_shelf.settings import FootTrafficSettings, log_settings
+from smart_shelf.service import StopSignal, start_service
+from smart_shelf.settings import FootTrafficSettings
 
 log = logging.getLogger("kafka-producer-foot_traffic")
 POLL_SECONDS = 0.1
 
 
 def main() -> int:
-    settings = FootTrafficSettings()
-    configure_logging(settings.log_level)
-    log_settings(settings, "kafka-producer-foot_traffic")
+    settings = start_service("kafka-producer-foot_traffic", FootTrafficSettings)
     client = connect_redis(settings)
     clock = make_clock(settings, client)
     traffic = TrafficSettings(
@@ -36,17 +33,10 @@ def main() -> int:
         realistic_stream=f"{settings.redis_stream}:realistic",
         maxlen=settings.stream_maxlen,
     )
-    stopping = False
-
-    def stop(signum, _frame):
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    now = clock.wait_until_running() if hasattr(clock, "wait_until_running") else clock.now()
+    stop = StopSignal()
+    now = clock.wait_until_running()
     last_day = None
-    while not stopping:
+    while not stop.requested:
         now = clock.now()
         emitted = producer.step(now)
         if now.date() != last_day:

@@ -6,18 +6,17 @@ Kafka offsets are committed after the cart changes are stored.
 """
 
 import logging
-import signal
 import sys
 import time
 from datetime import timedelta
 
 from kafka_components.kafka_producer_pos.producer import PosProducer
 from simulated_time.clock import make_clock
-from smart_shelf.contracts import FootTrafficSession, InvalidEvent, ShelfEvent, parse_event
+from smart_shelf.contracts import FootTrafficSession, ShelfEvent
 from smart_shelf.kafka_client import make_consumer, make_producer
-from smart_shelf.logs import configure_logging
 from smart_shelf.redis_client import connect_redis
-from smart_shelf.settings import PosProducerSettings, log_settings
+from smart_shelf.service import StopSignal, consume, start_service
+from smart_shelf.settings import PosProducerSettings
 from smart_shelf.store.pricing import effective_discounts, weekly_discounts_on
 from smart_shelf.store.sources import load_daily_discounts, load_inventory, load_weekly_discounts
 
@@ -28,9 +27,7 @@ REPORT_EVERY_SECONDS = 30.0
 
 
 def main() -> int:
-    settings = PosProducerSettings()
-    configure_logging(settings.log_level)
-    log_settings(settings, "kafka-producer-pos")
+    settings = start_service("kafka-producer-pos", PosProducerSettings)
     inventory = load_inventory(settings)
     prices = dict(zip(inventory["shelf_id"], inventory["item_price"].astype(float), strict=True))
     weekly = load_weekly_discounts(settings)
@@ -48,33 +45,12 @@ def main() -> int:
     )
     sessions = make_consumer(settings, settings.foot_topic, group_id=settings.group_id_foot)
     shelf = make_consumer(settings, settings.shelf_topic, group_id=settings.group_id_shelf)
-    stopping = False
-
-    def stop(signum, _frame):
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    if hasattr(clock, "wait_until_running"):
-        clock.wait_until_running()
+    stop = StopSignal()
+    clock.wait_until_running()
     day, last_report = None, time.monotonic()
-    while not stopping:
-        for consumer, model, handle in (
-            (sessions, FootTrafficSession, pos.on_session),
-            (shelf, ShelfEvent, pos.on_shelf_event),
-        ):
-            batch = consumer.poll(timeout_ms=0, max_records=1000)
-            for records in batch.values():
-                for record in records:
-                    try:
-                        handle(parse_event(model, record.value))
-                    except InvalidEvent as exc:
-                        log.error(
-                            "skipping invalid record %s@%d: %s", record.topic, record.offset, exc.reason
-                        )
-            if batch:
-                consumer.commit()  # after the state is in Redis
+    while not stop.requested:
+        consume(sessions, FootTrafficSession, pos.on_session)
+        consume(shelf, ShelfEvent, pos.on_shelf_event)
         now = clock.now()
         if now.date() != day:
             day = now.date()

@@ -6,7 +6,6 @@ Redis stream `shelf_events`. Kafka offsets are committed after the schedules are
 """
 
 import logging
-import signal
 import sys
 import time
 from datetime import timedelta
@@ -17,11 +16,11 @@ from kafka_components.kafka_producer_shelf.producer import (
     catalogue_from_inventory,
 )
 from simulated_time.clock import make_clock
-from smart_shelf.contracts import FootTrafficSession, InvalidEvent, ShelfEvent, parse_event
+from smart_shelf.contracts import FootTrafficSession, ShelfEvent
 from smart_shelf.kafka_client import make_consumer
-from smart_shelf.logs import configure_logging
 from smart_shelf.redis_client import connect_redis
-from smart_shelf.settings import ShelfProducerSettings, log_settings
+from smart_shelf.service import StopSignal, consume, start_service
+from smart_shelf.settings import ShelfProducerSettings
 from smart_shelf.store.pricing import effective_discounts, weekly_discounts_on
 from smart_shelf.store.sources import load_daily_discounts, load_inventory, load_weekly_discounts
 
@@ -30,9 +29,7 @@ REPORT_EVERY_SECONDS = 30.0
 
 
 def main() -> int:
-    settings = ShelfProducerSettings()
-    configure_logging(settings.log_level)
-    log_settings(settings, "kafka-producer-shelf")
+    settings = start_service("kafka-producer-shelf", ShelfProducerSettings)
     catalogue, snapshot = catalogue_from_inventory(
         load_inventory(settings, settings.store_file_retry_seconds)
     )
@@ -50,44 +47,22 @@ def main() -> int:
     )
     sessions = make_consumer(settings, settings.kafka_topic_foot, group_id=settings.group_id_foot)
     restocks = make_consumer(settings, settings.kafka_topic_shelf, group_id=settings.group_id_restock)
-    stopping = False
 
-    def stop(signum, _frame):
-        nonlocal stopping
-        stopping = True
+    def on_shelf_event(event: ShelfEvent) -> None:
+        if event.customer_id == RESTOCK_CUSTOMER and event.event_type == "putback":
+            producer.apply_restock(event.event_id, event.shelf_id or event.item_id, event.quantity)
 
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    if hasattr(clock, "wait_until_running"):
-        clock.wait_until_running()
+    stop = StopSignal()
+    clock.wait_until_running()
     day, last_report = None, time.monotonic()
-    while not stopping:
-        batch = sessions.poll(timeout_ms=0, max_records=500)
-        for records in batch.values():
-            for record in records:
-                try:
-                    producer.admit(parse_event(FootTrafficSession, record.value))
-                except InvalidEvent as exc:  # the bridge validated it; log and move on
-                    log.error("skipping invalid session at offset %d: %s", record.offset, exc.reason)
-        if batch:
-            sessions.commit()  # after the schedules are in Redis
-        batch = restocks.poll(timeout_ms=0, max_records=500)
-        for records in batch.values():
-            for record in records:
-                try:
-                    event = parse_event(ShelfEvent, record.value)
-                except InvalidEvent:
-                    continue
-                if event.customer_id == RESTOCK_CUSTOMER and event.event_type == "putback":
-                    producer.apply_restock(event.event_id, event.shelf_id or event.item_id, event.quantity)
-        if batch:
-            restocks.commit()
+    while not stop.requested:
+        consume(sessions, FootTrafficSession, producer.admit, max_records=500)  # commits after Redis has them
+        consume(restocks, ShelfEvent, on_shelf_event, max_records=500)
         now = clock.now()
         if now.date() != day:
             day = now.date()
-            producer.set_discounts(
-                effective_discounts(weekly_discounts_on(weekly, day), load_daily_discounts(settings, day))
-            )
+            weekly_today = weekly_discounts_on(weekly, day)
+            producer.set_discounts(effective_discounts(weekly_today, load_daily_discounts(settings, day)))
             producer.forget_customers_before(now - timedelta(days=2))
             log.info("%s: %d products discounted", day, len(producer.discounts))
         if not producer.run_due(now):

@@ -1,7 +1,6 @@
 """Entry point: python -m kafka_components.redis_kafka_bridge"""
 
 import logging
-import signal
 import sys
 import time
 
@@ -10,19 +9,16 @@ import redis
 from kafka_components.redis_kafka_bridge.bridge import RedisKafkaBridge
 from kafka_components.redis_kafka_bridge.routing import parse_stream_topic_map, routes_for
 from smart_shelf.kafka_client import make_producer
-from smart_shelf.logs import configure_logging
 from smart_shelf.redis_client import connect_redis
 from smart_shelf.retry import backoff_delays
-from smart_shelf.settings import get_settings, log_settings
+from smart_shelf.service import StopSignal, start_service
 
 log = logging.getLogger("redis-kafka-bridge")
 REPORT_EVERY_SECONDS = 10.0
 
 
 def main() -> int:
-    settings = get_settings()
-    configure_logging(settings.log_level)
-    log_settings(settings, "redis-kafka-bridge")
+    settings = start_service("redis-kafka-bridge")
     routes = routes_for(parse_stream_topic_map(settings.stream_topic_map))
     bridge = RedisKafkaBridge(
         connect_redis(settings),
@@ -34,20 +30,12 @@ def main() -> int:
         block_ms=settings.block_ms,
         claim_idle_ms=settings.claim_idle_ms,
     )
-    stopping = False
-
-    def stop(signum, _frame):
-        nonlocal stopping
-        log.info("signal %d: finishing the current batch and stopping", signum)
-        stopping = True
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
+    stop = StopSignal()
     bridge.ensure_groups()
     log.info("recovered %d pending entries; reclaimed %d", bridge.recover_pending(), bridge.reclaim_idle())
     last_report, last_count = time.monotonic(), 0
     delays = backoff_delays(maximum=settings.retry_max_seconds)
-    while not stopping:
+    while not stop.requested:
         try:
             bridge.poll_once()
             delays = backoff_delays(maximum=settings.retry_max_seconds)

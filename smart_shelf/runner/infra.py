@@ -64,6 +64,13 @@ def _jvm_opts(heap: str) -> list[str]:
     ]
 
 
+def _kafka_jvm(main_class: str, config: Path, heap: str = "512m") -> Launch:
+    """A JVM on the Kafka classpath (broker or Connect worker) with its properties file."""
+    return Launch(
+        argv=[_java(), *_jvm_opts(heap), "-cp", _kafka_classpath(), main_class, str(config)], cwd=REPO_ROOT
+    )
+
+
 def _write_properties(path: Path, values: dict[str, object]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("".join(f"{k}={v}\n" for k, v in values.items()))
@@ -305,17 +312,7 @@ class Kafka(Infra):
         )
 
     def launch(self, settings: Settings, state: Path) -> Launch:
-        return Launch(
-            argv=[
-                _java(),
-                *_jvm_opts("512m"),
-                "-cp",
-                _kafka_classpath(),
-                "kafka.Kafka",
-                str(state / "server.properties"),
-            ],
-            cwd=REPO_ROOT,
-        )
+        return _kafka_jvm("kafka.Kafka", state / "server.properties")
 
     def healthy(self, settings: Settings) -> bool:
         if not _tcp_open(*settings.kafka_host_port):
@@ -370,16 +367,8 @@ class KafkaConnect(Infra):
         )
 
     def launch(self, settings: Settings, state: Path) -> Launch:
-        return Launch(
-            argv=[
-                _java(),
-                *_jvm_opts("512m"),
-                "-cp",
-                _kafka_classpath(),
-                "org.apache.kafka.connect.cli.ConnectDistributed",
-                str(state / "connect-distributed.properties"),
-            ],
-            cwd=REPO_ROOT,
+        return _kafka_jvm(
+            "org.apache.kafka.connect.cli.ConnectDistributed", state / "connect-distributed.properties"
         )
 
     def healthy(self, settings: Settings) -> bool:

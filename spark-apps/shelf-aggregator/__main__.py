@@ -4,8 +4,8 @@ import logging
 import signal
 import sys
 
-from smart_shelf.logs import configure_logging
-from smart_shelf.settings import ShelfAggregatorSettings, log_settings
+from smart_shelf.service import start_service
+from smart_shelf.settings import ShelfAggregatorSettings
 from smart_shelf.spark import build_spark
 from spark_apps.shelf_aggregator.job import JOB, start
 from spark_apps.spark_init_delta.create import create_tables
@@ -14,9 +14,7 @@ log = logging.getLogger(JOB)
 
 
 def main() -> int:
-    settings = ShelfAggregatorSettings()
-    configure_logging(settings.log_level)
-    log_settings(settings, JOB)
+    settings = start_service(JOB, ShelfAggregatorSettings)
     spark = build_spark(JOB, settings)
     create_tables(spark, str(settings.delta_root))
     query = start(spark, settings)

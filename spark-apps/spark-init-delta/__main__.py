@@ -3,8 +3,7 @@
 import logging
 import sys
 
-from smart_shelf.logs import configure_logging
-from smart_shelf.settings import get_settings, log_settings
+from smart_shelf.service import start_service
 from smart_shelf.spark import build_spark
 from spark_apps.spark_init_delta.create import create_tables
 
@@ -12,9 +11,7 @@ log = logging.getLogger("spark-init-delta")
 
 
 def main() -> int:
-    settings = get_settings()
-    configure_logging(settings.log_level)
-    log_settings(settings, "spark-init-delta")
+    settings = start_service("spark-init-delta")
     spark = build_spark("spark-init-delta", settings)
     try:
         created = create_tables(spark, str(settings.delta_root))
