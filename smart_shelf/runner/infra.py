@@ -64,6 +64,15 @@ def _jvm_opts(heap: str) -> list[str]:
     ]
 
 
+def kraft_cluster_id() -> str:
+    """A random KRaft cluster id (base64 of a UUID) that does not start with '-', which the storage
+    tool would read as an option."""
+    while True:
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not cluster_id.startswith("-"):
+            return cluster_id
+
+
 def _kafka_jvm(main_class: str, config: Path, heap: str = "512m") -> Launch:
     """A JVM on the Kafka classpath (broker or Connect worker) with its properties file."""
     return Launch(
@@ -292,7 +301,7 @@ class Kafka(Infra):
         _write_properties(config, self._properties(settings, state))
         if (state / "data" / "meta.properties").exists():
             return
-        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        cluster_id = kraft_cluster_id()
         log.info("formatting KRaft storage in %s (cluster %s)", state / "data", cluster_id)
         subprocess.run(
             [
@@ -302,8 +311,7 @@ class Kafka(Infra):
                 _kafka_classpath(),
                 "kafka.tools.StorageTool",
                 "format",
-                "-t",
-                cluster_id,
+                f"--cluster-id={cluster_id}",
                 "-c",
                 str(config),
             ],

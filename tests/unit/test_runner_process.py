@@ -27,3 +27,10 @@ def test_oneshot_exit_code_is_recorded(tmp_path):
     assert table.run_to_completion("bad", bad, timeout=30) == 3
     assert (table.exit_code("ok"), table.exit_code("bad")) == (0, 3)
     assert "fine" in table.log_path("ok").read_text()
+
+
+def test_kraft_cluster_ids_never_look_like_an_option():
+    from smart_shelf.runner.infra import kraft_cluster_id
+
+    ids = [kraft_cluster_id() for _ in range(2000)]  # about 1 in 64 raw ids starts with '-'
+    assert all(len(i) == 22 and not i.startswith("-") for i in ids)
