@@ -44,9 +44,15 @@ class Supervisor:
         """Start the named services (default: all) and their dependencies; returns what it started."""
         specs = with_dependencies(self.manifest, names) if names else self.manifest
         started: list[str] = []
-        for spec in specs:
-            if self._start_one(spec):
-                started.append(spec.name)
+        try:
+            for spec in specs:
+                if self._start_one(spec):
+                    started.append(spec.name)
+        except BaseException:
+            # Leave nothing half-started behind: stop what this call started, then report.
+            log.error("start-up failed; stopping what was started: %s", ", ".join(started) or "nothing")
+            self.down(started)
+            raise
         return started
 
     def _start_one(self, spec: ServiceSpec) -> bool:
