@@ -48,14 +48,3 @@ def upsert(
             .whenNotMatchedInsertAll()
             .execute()
         )
-
-
-def insert_new(
-    spark: SparkSession, path: str, rows: DataFrame, keys: Sequence[str], *, app_id: str, version: int
-) -> None:
-    """Insert the rows whose keys are not in the table (events are immutable), once per (app_id, version)."""
-    condition = " AND ".join(f"t.`{k}` = s.`{k}`" for k in keys)
-    with delta_transaction(spark, app_id, version):
-        DeltaTable.forPath(spark, path).alias("t").merge(
-            rows.alias("s"), condition
-        ).whenNotMatchedInsertAll().execute()

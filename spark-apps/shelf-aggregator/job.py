@@ -4,7 +4,7 @@ Exactly once, per micro-batch:
   1. parse and validate; refused records and events of unknown shelves -> quarantine + dlq topic;
   2. new events = the batch's events (deduplicated by event_id) not yet in delta/raw/shelf_events,
      read at the version the batch started from, so a recomputation sees the same set;
-  3. MERGE the moved shelves into the state, then insert the new events into raw, each write
+  3. MERGE the moved shelves into the state, then append the new events to raw, each write
      skipped if this batch already committed it (Delta txnAppId/txnVersion);
   4. publish the current state of every shelf the batch touched to the compacted topic.
 A batch replayed after a crash at any point therefore changes nothing twice.
@@ -20,7 +20,7 @@ from pyspark.sql import functions as F
 from pyspark.sql.streaming import StreamingQuery
 
 from smart_shelf.contracts import ShelfEvent, ShelfState, dead_letter_topic
-from smart_shelf.delta_io import current_version, insert_new, read_version, upsert
+from smart_shelf.delta_io import current_version, read_version, upsert
 from smart_shelf.settings import ShelfAggregatorSettings
 from smart_shelf.spark import checkpoint_path, delta_path
 from smart_shelf.spark_io import (
@@ -93,14 +93,15 @@ def publish_state(rows: DataFrame, settings: ShelfAggregatorSettings) -> None:
 def process_batch(
     spark: SparkSession, settings: ShelfAggregatorSettings, paths: Paths, batch: DataFrame, batch_id: int
 ) -> None:
-    parsed = parse_with_contract(batch, ShelfEvent)
+    # parsed once: every later step reads the cached rows, not Kafka again
+    parsed = parse_with_contract(batch, ShelfEvent).persist()
     valid, dead = split_valid(parsed, settings.topic_shelf_events)
     valid = valid.dropDuplicates(["event_id"])
     state = read_version(spark, paths.state, current_version(spark, paths.state))
     raw = read_version(spark, paths.raw, current_version(spark, paths.raw))
     unknown = unknown_shelves(valid, state)
     known = valid.join(unknown.select("event_id"), "event_id", "left_anti")
-    new = known.join(raw.select("event_id"), "event_id", "left_anti")
+    new = known.join(raw.select("event_id"), "event_id", "left_anti").persist()
     # new: the events this state has not counted yet -> per shelf movements -> new state rows
     updated = apply_movements(state, stock_movements(new)).persist()
     for row in updated.where("shortfall > 0").select("shelf_id", "shortfall").collect():
@@ -108,8 +109,10 @@ def process_batch(
     upsert(
         spark, paths.state, updated.drop("shortfall"), ["shelf_id"], app_id=f"{JOB}/state", version=batch_id
     )
-    insert_new(spark, paths.raw, known, ["event_id"], app_id=f"{JOB}/raw", version=batch_id)
+    # `new` holds no event of raw (pinned version), so a plain append, once per batch, is enough
+    append_delta(new, paths.raw, f"{JOB}/raw", batch_id)
     updated.unpersist()
+    new.unpersist()
 
     dead = dead.unionByName(
         unknown.select(
@@ -128,6 +131,7 @@ def process_batch(
     touched = known.select(F.coalesce("shelf_id", "item_id").alias("shelf_id")).distinct()
     current = spark.read.format("delta").load(paths.state).join(touched, "shelf_id")
     publish_state(current.select(*STATE_COLUMNS), settings)
+    parsed.unpersist()
 
 
 def start(spark: SparkSession, settings: ShelfAggregatorSettings) -> StreamingQuery:

@@ -114,14 +114,17 @@ def test_the_same_events_twice_give_the_same_state(spark, aggregator):
 def test_a_batch_interrupted_between_its_writes_is_counted_once(spark, aggregator, monkeypatch):
     cfg, paths, (a, a0), _ = aggregator
     batch = [_event(20, "pickup", a, 4)]
-    real_insert = job.insert_new
+    real_append = job.append_delta
 
-    def crash(*args, **kwargs):
-        raise RuntimeError("killed after the state was written, before the raw events were")
+    def crash_on_raw(df, path, app_id, batch_id):
+        if path == paths.raw:
+            raise RuntimeError("killed after the state was written, before the raw events were")
+        real_append(df, path, app_id, batch_id)
 
-    monkeypatch.setattr(job, "insert_new", crash)
+    monkeypatch.setattr(job, "append_delta", crash_on_raw)
     with pytest.raises(RuntimeError):
         job.process_batch(spark, cfg, paths, _batch(spark, batch), 0)
-    monkeypatch.setattr(job, "insert_new", real_insert)
+    assert _stock(spark, paths)[a] == a0 - 4  # the state moved already
+    monkeypatch.setattr(job, "append_delta", real_append)
     job.process_batch(spark, cfg, paths, _batch(spark, batch), 0)  # the restart replays the batch
     assert _stock(spark, paths)[a] == a0 - 4
