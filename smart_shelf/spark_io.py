@@ -141,3 +141,14 @@ def upsert_postgres(
     finally:
         conn.close()
     return written
+
+
+def dead_letters_out(
+    dead: DataFrame, settings: Settings, quarantine_path: str, dlq_topic: str, app_id: str, batch_id: int
+) -> int:
+    """Refused records to delta/quarantine/<source> (once per batch) and to their dlq topic."""
+    count = dead.count()
+    if count:
+        append_delta(dead, quarantine_path, app_id, batch_id)
+        publish_dead_letters(dead, settings, dlq_topic)
+    return count

@@ -25,8 +25,8 @@ from smart_shelf.settings import ShelfAggregatorSettings
 from smart_shelf.spark import checkpoint_path, delta_path
 from smart_shelf.spark_io import (
     append_delta,
+    dead_letters_out,
     parse_with_contract,
-    publish_dead_letters,
     read_topic,
     split_valid,
 )
@@ -123,9 +123,14 @@ def process_batch(
             F.current_timestamp().alias("failed_at"),
         )
     ).persist()
-    if not dead.isEmpty():
-        append_delta(dead, paths.quarantine, f"{JOB}/quarantine", batch_id)
-        publish_dead_letters(dead, settings, dead_letter_topic(settings.topic_shelf_events))
+    dead_letters_out(
+        dead,
+        settings,
+        paths.quarantine,
+        dead_letter_topic(settings.topic_shelf_events),
+        f"{JOB}/quarantine",
+        batch_id,
+    )
     dead.unpersist()
 
     touched = known.select(F.coalesce("shelf_id", "item_id").alias("shelf_id")).distinct()
