@@ -38,17 +38,8 @@ TABLES: tuple[DeltaTable, ...] = (
     DeltaTable("ops", "shelf_restock_plan", c.ShelfRestockPlan, ("plan_id",)),
     DeltaTable("ops", "wh_supplier_plan", c.WarehouseSupplierPlan, ("supplier_plan_id",)),
     DeltaTable("analytics", "daily_discounts", c.DailyDiscount, ("shelf_id", "discount_date")),
-    *(
-        DeltaTable("quarantine", source, c.DeadLetter, ())
-        for source in (
-            "foot_traffic",
-            "foot_traffic_realistic",
-            "shelf_events",
-            "pos_transactions",
-            "wh_events",
-            "alerts",
-        )
-    ),
+    # one quarantine per event stream, beside its dlq.<topic>
+    *(DeltaTable("quarantine", source, c.DeadLetter, ()) for source in c.APPEND_ONLY),
 )
 BY_PATH = {t.relative_path: t for t in TABLES}
 
