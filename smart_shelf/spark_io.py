@@ -7,16 +7,19 @@ Delta appends carry (txnAppId, txnVersion) = (job/query, batch_id), Postgres wri
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from psycopg2 import sql
 from psycopg2.extras import execute_values
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
+from pyspark.sql.streaming import StreamingQuery
 
 from smart_shelf.contracts import Event
+from smart_shelf.delta_io import current_version, read_version
 from smart_shelf.postgres_client import connect_postgres
 from smart_shelf.settings import Settings
+from smart_shelf.spark import checkpoint_path
 from smart_shelf.spark_schemas import invalid_reason, struct_type
 
 PG_BATCH_ROWS = 1000
@@ -48,6 +51,32 @@ def read_topic(
         "offset",
         F.col("timestamp").alias("kafka_ts"),
     )
+
+
+def start_batch_query(
+    stream: DataFrame,
+    process: Callable[[DataFrame, int], object],
+    settings: Settings,
+    *,
+    job: str,
+    query: str,
+) -> StreamingQuery:
+    """A foreachBatch query with its own checkpoint (delta/_checkpoints/<job>/<query>) and the
+    configured trigger interval."""
+    return (
+        stream.writeStream.foreachBatch(process)
+        .option("checkpointLocation", checkpoint_path(settings, job, query))
+        .trigger(processingTime=f"{settings.spark_trigger_seconds} seconds")
+        .queryName(f"{job}-{query}")
+        .start()
+    )
+
+
+def unseen_events(spark: SparkSession, events: DataFrame, raw_path: str) -> DataFrame:
+    """The events (by event_id) not in the raw table, read at its current version: recomputing the
+    result later sees the same rows, whatever has been written since."""
+    raw = read_version(spark, raw_path, current_version(spark, raw_path))
+    return events.join(raw.select("event_id"), "event_id", "left_anti")
 
 
 def parse_with_contract(df: DataFrame, model: type[Event]) -> DataFrame:

@@ -87,22 +87,27 @@ class Supervisor:
             pid = self.table.start(spec.name, infra.launch(self.settings, state))
             log.info("%s started (pid %d), log %s", spec.name, pid, self.table.log_path(spec.name))
             started = True
-        self._wait(spec.name, lambda: infra.ready(self.settings, state), timeout)
+        self._wait(spec.name, lambda: infra.ready(self.settings, state), timeout, what="ready")
         infra.after_healthy(self.settings, state)
         self._wait(spec.name, lambda: infra.healthy(self.settings), timeout)
         return started
 
-    def _wait(self, name: str, check: Callable[[], bool], timeout: float, managed: bool = True) -> None:
+    def _wait(
+        self,
+        name: str,
+        check: Callable[[], bool],
+        timeout: float,
+        managed: bool = True,
+        what: str = "healthy",
+    ) -> None:
         t0 = time.monotonic()
         while not check():
             if managed and self.table.pid(name) is None:
                 raise RuntimeError(f"{name} exited during start-up; see {self.table.log_path(name)}")
             if time.monotonic() - t0 > timeout:
-                raise TimeoutError(
-                    f"{name} not healthy after {timeout:.0f}s; see {self.table.log_path(name)}"
-                )
+                raise TimeoutError(f"{name} not {what} after {timeout:.0f}s; see {self.table.log_path(name)}")
             time.sleep(0.5)
-        log.info("%s healthy after %.1fs", name, time.monotonic() - t0)
+        log.info("%s %s after %.1fs", name, what, time.monotonic() - t0)
 
     def _app_launch(self, spec: ServiceSpec) -> Launch:
         if not spec.command:

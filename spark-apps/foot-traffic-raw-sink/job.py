@@ -9,15 +9,23 @@ with the batch's txnAppId/txnVersion, so a replayed batch adds nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql.streaming import StreamingQuery
 
 from smart_shelf.contracts import Event, FootTrafficEntryExit, FootTrafficSession, dead_letter_topic
-from smart_shelf.delta_io import current_version, read_version
 from smart_shelf.settings import Settings
-from smart_shelf.spark import checkpoint_path, delta_path
-from smart_shelf.spark_io import append_delta, dead_letters_out, parse_with_contract, read_topic, split_valid
+from smart_shelf.spark import delta_path
+from smart_shelf.spark_io import (
+    append_delta,
+    dead_letters_out,
+    parse_with_contract,
+    read_topic,
+    split_valid,
+    start_batch_query,
+    unseen_events,
+)
 
 JOB = "foot-traffic-raw-sink"
 
@@ -44,8 +52,7 @@ def process_batch(
     raw_path = delta_path(settings, "raw", sink.table)
     parsed = parse_with_contract(batch, sink.model).persist()
     valid, dead = split_valid(parsed, sink.topic)
-    raw = read_version(spark, raw_path, current_version(spark, raw_path))
-    new = valid.dropDuplicates(["event_id"]).join(raw.select("event_id"), "event_id", "left_anti").persist()
+    new = unseen_events(spark, valid.dropDuplicates(["event_id"]), raw_path).persist()
     appended = new.count()
     append_delta(new, raw_path, f"{JOB}/{sink.table}", batch_id)
     dead_letters_out(
@@ -71,11 +78,6 @@ def start(spark: SparkSession, settings: Settings, prefix: str = "") -> list[Str
             starting_offsets=settings.starting_offsets,
             max_offsets_per_trigger=settings.max_offsets_per_trigger,
         )
-        queries.append(
-            stream.writeStream.foreachBatch(lambda b, i, s=sink: process_batch(spark, settings, s, b, i))
-            .option("checkpointLocation", checkpoint_path(settings, JOB, sink.table))
-            .trigger(processingTime=f"{settings.spark_trigger_seconds} seconds")
-            .queryName(f"{JOB}-{sink.table}")
-            .start()
-        )
+        process = partial(process_batch, spark, settings, sink)
+        queries.append(start_batch_query(stream, process, settings, job=JOB, query=sink.table))
     return queries

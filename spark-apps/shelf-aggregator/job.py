@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from functools import partial
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
@@ -22,13 +23,15 @@ from pyspark.sql.streaming import StreamingQuery
 from smart_shelf.contracts import ShelfEvent, ShelfState, dead_letter_topic
 from smart_shelf.delta_io import current_version, read_version, upsert
 from smart_shelf.settings import ShelfAggregatorSettings
-from smart_shelf.spark import checkpoint_path, delta_path
+from smart_shelf.spark import delta_path
 from smart_shelf.spark_io import (
     append_delta,
     dead_letters_out,
     parse_with_contract,
     read_topic,
     split_valid,
+    start_batch_query,
+    unseen_events,
 )
 from spark_apps.shelf_aggregator.transforms import apply_movements, stock_movements, unknown_shelves
 
@@ -98,10 +101,9 @@ def process_batch(
     valid, dead = split_valid(parsed, settings.topic_shelf_events)
     valid = valid.dropDuplicates(["event_id"])
     state = read_version(spark, paths.state, current_version(spark, paths.state))
-    raw = read_version(spark, paths.raw, current_version(spark, paths.raw))
     unknown = unknown_shelves(valid, state)
     known = valid.join(unknown.select("event_id"), "event_id", "left_anti")
-    new = known.join(raw.select("event_id"), "event_id", "left_anti").persist()
+    new = unseen_events(spark, known, paths.raw).persist()
     # new: the events this state has not counted yet -> per shelf movements -> new state rows
     updated = apply_movements(state, stock_movements(new)).persist()
     for row in updated.where("shortfall > 0").select("shelf_id", "shortfall").collect():
@@ -150,12 +152,5 @@ def start(spark: SparkSession, settings: ShelfAggregatorSettings) -> StreamingQu
         starting_offsets=settings.starting_offsets,
         max_offsets_per_trigger=settings.max_offsets_per_trigger,
     )
-    return (
-        events.writeStream.foreachBatch(
-            lambda batch, batch_id: process_batch(spark, settings, paths, batch, batch_id)
-        )
-        .option("checkpointLocation", checkpoint_path(settings, JOB, "shelf_events"))
-        .trigger(processingTime=f"{settings.spark_trigger_seconds} seconds")
-        .queryName(JOB)
-        .start()
-    )
+    process = partial(process_batch, spark, settings, paths)
+    return start_batch_query(events, process, settings, job=JOB, query="shelf_events")
