@@ -34,11 +34,14 @@ def read_version(spark: SparkSession, path: str, version: int) -> DataFrame:
     return spark.read.format("delta").option("versionAsOf", version).load(path)
 
 
-def upsert(
-    spark: SparkSession, path: str, rows: DataFrame, keys: Sequence[str], *, app_id: str, version: int
-) -> None:
-    """MERGE rows on keys (update every column, insert new keys), once per (app_id, version)."""
+def upsert(path: str, rows: DataFrame, keys: Sequence[str], *, app_id: str, version: int) -> None:
+    """MERGE rows on keys (update every column, insert new keys), once per (app_id, version).
+
+    The txn settings go on the rows' own session: inside foreachBatch that is the query's clone,
+    so queries running side by side in one application do not see each other's settings.
+    """
     condition = " AND ".join(f"t.`{k}` = s.`{k}`" for k in keys)
+    spark = rows.sparkSession
     with delta_transaction(spark, app_id, version):
         (
             DeltaTable.forPath(spark, path)

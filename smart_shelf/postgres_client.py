@@ -58,3 +58,15 @@ def drop_replication_slot(settings: Settings) -> bool:
     if dropped:
         log.info("dropped replication slot %s", settings.debezium_slot)
     return dropped
+
+
+def fetch_rows(settings: Settings, query: str, params: tuple = ()) -> list[dict]:
+    """A query's rows as dicts (reference data for opening balances; small tables only)."""
+    conn = connect_postgres(settings, deadline_seconds=120)
+    try:
+        with conn, conn.cursor() as cur:
+            cur.execute(query, params)
+            names = [d.name for d in cur.description]
+            return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+    finally:
+        conn.close()

@@ -74,9 +74,14 @@ class Settings(BaseSettings):
     spark_shuffle_partitions: int = Field(4, ge=2, le=4)
     spark_driver_memory: str = "1g"
     spark_trigger_seconds: float = Field(5.0, gt=0)
+    # Process what the topics hold, then stop (catch-up runs and tests), instead of every few seconds.
+    spark_available_now: bool = False
     starting_offsets: str = "earliest"
     max_offsets_per_trigger: int | None = Field(None, ge=1)
     delta_root: Path = REPO_ROOT / "delta"
+    # How long (Kafka append time) an event id is remembered to drop a re-sent copy: longer than a
+    # bridge or producer takes to re-send after a crash.
+    dedupe_window: str = Field("30 minutes", pattern=r"^\d+ (seconds?|minutes?|hours?)$")
     spark_jars_dir: Path = REPO_ROOT / "jars" / "spark"
 
     # --- Data files (paths default to files under DATA_DIR)
@@ -193,11 +198,54 @@ class PosProducerSettings(Settings):
     daily_discount_table: str = "analytics.daily_discounts"
 
 
-class ShelfAggregatorSettings(Settings):
+class SparkJobSettings(Settings):
+    """What every Spark job shares: the alerts topic it raises alerts on."""
+
+    topic_alerts: str = "alerts"
+
+
+class FootTrafficSinkSettings(SparkJobSettings):
+    """spark-apps/foot-traffic-raw-sink."""
+
+    topic_foot_traffic: str = "foot_traffic"
+    topic_foot_traffic_realistic: str = "foot_traffic_realistic"
+
+
+class ShelfAggregatorSettings(SparkJobSettings):
     """spark-apps/shelf-aggregator."""
 
     topic_shelf_events: str = "shelf_events"
     topic_shelf_state: str = "shelf_state"
+
+
+class BatchStateSettings(SparkJobSettings):
+    """spark-apps/batch-state-updater."""
+
+    topic_pos_transactions: str = "pos_transactions"
+    topic_shelf_events: str = "shelf_events"
+    topic_batch_state: str = "shelf_batch_state"
+    prob_earliest_expiry: float = Field(0.80, ge=0, le=1)
+
+
+class WarehouseAggregatorSettings(SparkJobSettings):
+    """spark-apps/wh-aggregator."""
+
+    topic_wh_events: str = "wh_events"
+    topic_wh_state: str = "wh_state"
+
+
+class WarehouseBatchSettings(SparkJobSettings):
+    """spark-apps/wh-batch-state-updater."""
+
+    topic_wh_events: str = "wh_events"
+    topic_wh_batch: str = "wh_batch_state"
+
+
+class AlertsSinkSettings(SparkJobSettings):
+    """spark-apps/alerts-sink."""
+
+    write_to_pg: bool = True
+    pg_table: str = "ops.alerts"
 
 
 @functools.cache

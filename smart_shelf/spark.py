@@ -64,3 +64,10 @@ def checkpoint_path(settings: Settings, job: str, query: str) -> str:
 def delta_path(settings: Settings, layer: str, table: str) -> str:
     """delta/<layer>/<table>, e.g. delta/raw/shelf_events."""
     return str(settings.delta_root / layer / table)
+
+
+def trigger(settings: Settings) -> dict:
+    """The keyword arguments of DataStreamWriter.trigger for every query."""
+    if settings.spark_available_now:
+        return {"availableNow": True}
+    return {"processingTime": f"{settings.spark_trigger_seconds} seconds"}

@@ -16,10 +16,9 @@ from pyspark.sql import functions as F
 from pyspark.sql.streaming import StreamingQuery
 
 from smart_shelf.contracts import Event
-from smart_shelf.delta_io import current_version, read_version
 from smart_shelf.postgres_client import connect_postgres
 from smart_shelf.settings import Settings
-from smart_shelf.spark import checkpoint_path
+from smart_shelf.spark import checkpoint_path, trigger
 from smart_shelf.spark_schemas import invalid_reason, struct_type
 
 PG_BATCH_ROWS = 1000
@@ -66,17 +65,20 @@ def start_batch_query(
     return (
         stream.writeStream.foreachBatch(process)
         .option("checkpointLocation", checkpoint_path(settings, job, query))
-        .trigger(processingTime=f"{settings.spark_trigger_seconds} seconds")
+        .trigger(**trigger(settings))
         .queryName(f"{job}-{query}")
         .start()
     )
 
 
-def unseen_events(spark: SparkSession, events: DataFrame, raw_path: str) -> DataFrame:
-    """The events (by event_id) not in the raw table, read at its current version: recomputing the
-    result later sees the same rows, whatever has been written since."""
-    raw = read_version(spark, raw_path, current_version(spark, raw_path))
-    return events.join(raw.select("event_id"), "event_id", "left_anti")
+def deduplicated(df: DataFrame, id_column: str, window: str) -> DataFrame:
+    """Drops a record whose id was seen within `window` of Kafka append time, across micro-batches
+    (the ids live in the query's state store, so a restart keeps them).
+
+    Duplicates come from retries (a bridge re-sending after a crash), close in arrival time however
+    far apart their event times are: a fast simulated clock moves event time much faster.
+    """
+    return df.withWatermark("kafka_ts", window).dropDuplicatesWithinWatermark([id_column])
 
 
 def parse_with_contract(df: DataFrame, model: type[Event]) -> DataFrame:
@@ -111,12 +113,10 @@ def append_delta(df: DataFrame, path: str, app_id: str, batch_id: int) -> None:
     )
 
 
-def publish_dead_letters(dead: DataFrame, settings: Settings, topic: str) -> None:
-    """Dead letters to their Kafka topic as JSON, keyed like the record they came from."""
+def publish(rows: DataFrame, settings: Settings, topic: str) -> None:
+    """(key, value) string rows to a Kafka topic, idempotent producer, acks from all replicas."""
     (
-        dead.select(
-            F.col("key"), F.to_json(F.struct("source", "reason", "raw", "key", "failed_at")).alias("value")
-        )
+        rows.select("key", "value")
         .write.format("kafka")
         .option("kafka.bootstrap.servers", settings.kafka_broker)
         .option("kafka.enable.idempotence", "true")
@@ -124,6 +124,12 @@ def publish_dead_letters(dead: DataFrame, settings: Settings, topic: str) -> Non
         .option("topic", topic)
         .save()
     )
+
+
+def publish_dead_letters(dead: DataFrame, settings: Settings, topic: str) -> None:
+    """Dead letters to their Kafka topic as JSON, keyed like the record they came from."""
+    value = F.to_json(F.struct("source", "reason", "raw", "key", "failed_at"))
+    publish(dead.select(F.col("key"), value.alias("value")), settings, topic)
 
 
 def upsert_postgres(

@@ -21,6 +21,10 @@ def _stock(spark, path):
     return {r.shelf_id: r.current_stock for r in spark.read.format("delta").load(path).collect()}
 
 
+def _of(stock, shelves):
+    return {s: stock[s] for s in shelves}
+
+
 def _wait(predicate, timeout_s, what):
     deadline = time.monotonic() + timeout_s
     while not predicate():
@@ -33,6 +37,7 @@ def test_killed_and_restarted_aggregator_gives_the_same_state(
 ):
     events_topic = topic_factory("shelf_events", dead_letters=True)
     state_topic = topic_factory("shelf_state")
+    alerts_topic = topic_factory("alerts")
     with pg_conn.cursor() as cur:
         cur.execute("SELECT shelf_id, current_stock FROM ref.store_inventory ORDER BY shelf_id LIMIT 50")
         shelves = dict(cur.fetchall())
@@ -42,6 +47,7 @@ def test_killed_and_restarted_aggregator_gives_the_same_state(
         "DELTA_ROOT": str(delta_root),
         "TOPIC_SHELF_EVENTS": events_topic,
         "TOPIC_SHELF_STATE": state_topic,
+        "TOPIC_ALERTS": alerts_topic,
         "SPARK_TRIGGER_SECONDS": "1",
         "MAX_OFFSETS_PER_TRIGGER": "300",
         "LOG_LEVEL": "WARNING",
@@ -86,9 +92,13 @@ def test_killed_and_restarted_aggregator_gives_the_same_state(
         counted = spark.read.format("delta").load(raw_path).count()
         assert counted < EVENTS, "the kill came too late to test anything"
         job = _start(env)
-        _wait(lambda: spark.read.format("delta").load(raw_path).count() == EVENTS, 240, "every event counted")
+        _wait(lambda: spark.read.format("delta").load(raw_path).count() == EVENTS, 240, "every event in raw")
+        # the state query runs beside the raw one: wait until it has consumed the topic too
+        _wait(lambda: _of(_stock(spark, state_path), shelves) == expected, 180, "the state to catch up")
+        time.sleep(3 * float(env["SPARK_TRIGGER_SECONDS"]))  # nothing moves it further
     finally:
         job.send_signal(signal.SIGTERM)
         job.wait(timeout=60)
     stock = _stock(spark, state_path)
-    assert {s: stock[s] for s in shelves} == expected
+    assert _of(stock, shelves) == expected
+    assert spark.read.format("delta").load(raw_path).select("event_id").distinct().count() == EVENTS

@@ -1,0 +1,105 @@
+"""Events as they arrived: a Kafka topic -> delta/raw/<table>, each event once; refused records ->
+delta/quarantine/<table> and the topic's dlq.<topic>, with the reason and the raw payload.
+
+Records are deduplicated by event_id in the query's state store (`spark_io.deduplicated`), then each
+micro-batch appends with (txnAppId, txnVersion) = (job/raw/table, batch_id): a batch replayed after a
+crash is skipped by Delta, so every event is in the raw table exactly once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+
+from pyspark.sql import Column, DataFrame, SparkSession
+from pyspark.sql import functions as F
+from pyspark.sql.streaming import StreamingQuery
+
+from smart_shelf.contracts import Event, dead_letter_topic
+from smart_shelf.settings import Settings
+from smart_shelf.spark import delta_path
+from smart_shelf.spark_io import (
+    append_delta,
+    dead_letters_out,
+    deduplicated,
+    parse_with_contract,
+    read_topic,
+    split_valid,
+    start_batch_query,
+)
+
+
+@dataclass(frozen=True)
+class KnownKeys:
+    """Valid events whose `key` (an expression over the parsed `event`) is not in `keys` (one column,
+    `known_key`) are refused as `<what> <key>`: e.g. an event of a shelf the store does not have."""
+
+    key: Column
+    keys: DataFrame
+    what: str
+
+
+@dataclass(frozen=True)
+class RawSink:
+    job: str
+    topic: str
+    table: str  # delta/raw/<table> and delta/quarantine/<table>
+    model: type[Event]
+    known: KnownKeys | None = None
+
+
+def refuse_unknown(parsed: DataFrame, known: KnownKeys) -> DataFrame:
+    """Sets invalid_reason on valid records whose key is not known."""
+    keyed = parsed.withColumn("_key", known.key)
+    marked = keyed.join(
+        F.broadcast(known.keys.select("known_key", F.lit(True).alias("_known"))),
+        F.col("_key") == F.col("known_key"),
+        "left",
+    )
+    reason = F.when(
+        F.col("invalid_reason").isNull() & F.col("_known").isNull(),
+        F.concat(F.lit(f"{known.what} "), F.coalesce(F.col("_key"), F.lit("(none)"))),
+    ).otherwise(F.col("invalid_reason"))
+    return marked.withColumn("invalid_reason", reason).drop("_key", "known_key", "_known")
+
+
+def process_raw_batch(sink: RawSink, settings: Settings, parsed: DataFrame, batch_id: int) -> int:
+    """Appends the batch's valid events and quarantines the rest; returns the events appended."""
+    if sink.known is not None:
+        parsed = refuse_unknown(parsed, sink.known)
+    parsed = parsed.persist()
+    valid, dead = split_valid(parsed, sink.topic)
+    appended = valid.count()
+    if appended:
+        append_delta(valid, delta_path(settings, "raw", sink.table), f"{sink.job}/raw/{sink.table}", batch_id)
+    dead_letters_out(
+        dead,
+        settings,
+        delta_path(settings, "quarantine", sink.table),
+        dead_letter_topic(sink.topic),
+        f"{sink.job}/quarantine/{sink.table}",
+        batch_id,
+    )
+    parsed.unpersist()
+    return appended
+
+
+def parsed_stream(spark: SparkSession, settings: Settings, topic: str, model: type[Event]) -> DataFrame:
+    """The topic's records parsed against the contract and deduplicated: by event_id, or by the
+    payload's hash for a record that has none (so a repeated poison record is quarantined once)."""
+    stream = read_topic(
+        spark,
+        settings,
+        topic,
+        starting_offsets=settings.starting_offsets,
+        max_offsets_per_trigger=settings.max_offsets_per_trigger,
+    )
+    parsed = parse_with_contract(stream, model)
+    dedupe_id = F.coalesce(F.col("event.event_id"), F.sha2(F.col("value"), 256))
+    return deduplicated(parsed.withColumn("dedupe_id", dedupe_id), "dedupe_id", settings.dedupe_window)
+
+
+def start_raw_query(spark: SparkSession, settings: Settings, sink: RawSink) -> StreamingQuery:
+    stream = parsed_stream(spark, settings, sink.topic, sink.model)
+    process = partial(process_raw_batch, sink, settings)
+    return start_batch_query(stream, process, settings, job=sink.job, query=f"raw_{sink.table}")

@@ -1,0 +1,107 @@
+"""Runs Spark jobs: one job per process (as its container does) or several in one Spark application
+(one JVM, many streaming queries: how the native run fits 2 cores).
+
+A job is a module with `JOB` (its name), `SETTINGS` (its settings class) and
+`start(spark, settings) -> list[StreamingQuery]`. When a query fails (a broker or database down),
+its job is logged, stopped and started again from its checkpoints after a growing pause; the other
+jobs go on. SIGTERM stops every query between micro-batches.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import signal
+import time
+from dataclasses import dataclass, field
+from types import ModuleType
+
+from smart_shelf.logs import configure_logging
+from smart_shelf.settings import Settings, log_settings
+from smart_shelf.spark import build_spark
+
+log = logging.getLogger(__name__)
+MAX_RESTART_DELAY_S = 60.0
+
+
+def job_module(name: str) -> ModuleType:
+    """spark-apps/<name>/job.py, e.g. 'shelf-aggregator' -> spark_apps.shelf_aggregator.job."""
+    return importlib.import_module(f"spark_apps.{name.replace('-', '_')}.job")
+
+
+@dataclass
+class RunningJob:
+    module: ModuleType
+    settings: Settings
+    queries: list = field(default_factory=list)
+    failures: int = 0
+
+    @property
+    def name(self) -> str:
+        return self.module.JOB
+
+    def failed(self):
+        for query in self.queries:
+            if not query.isActive and query.exception() is not None:
+                return query
+        return None
+
+
+def run_jobs(names: list[str], app_name: str | None = None) -> int:
+    modules = [job_module(n) for n in names]
+    jobs = [RunningJob(m, m.SETTINGS()) for m in modules]
+    first = jobs[0].settings
+    configure_logging(first.log_level)
+    for job in jobs:
+        log_settings(job.settings, job.name)
+    spark = build_spark(app_name or "+".join(names), first)
+    from spark_apps.spark_init_delta.create import create_tables
+
+    create_tables(spark, str(first.delta_root))
+    stopping = False
+
+    def stop(signum, _frame):
+        nonlocal stopping
+        log.info("signal %d: stopping %d queries", signum, sum(len(j.queries) for j in jobs))
+        stopping = True
+        for job in jobs:
+            for query in job.queries:
+                query.stop()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    for job in jobs:
+        _start(spark, job)
+    log.info("running %s: %d queries", ", ".join(j.name for j in jobs), sum(len(j.queries) for j in jobs))
+    while not stopping:
+        spark.streams.awaitAnyTermination(5)
+        spark.streams.resetTerminated()
+        for job in jobs:
+            query = job.failed()
+            if query is not None and not stopping:
+                _restart(spark, job, query)
+    spark.stop()
+    return 0
+
+
+def _start(spark, job: RunningJob) -> None:
+    while True:
+        try:
+            job.queries = job.module.start(spark, job.settings)
+            return
+        except Exception as exc:  # a service down at start: say so, wait, try again
+            _pause(job, f"could not start: {exc}")
+
+
+def _restart(spark, job: RunningJob, query) -> None:
+    _pause(job, f"query {query.name} failed: {query.exception()}")
+    for other in job.queries:
+        other.stop()
+    _start(spark, job)
+
+
+def _pause(job: RunningJob, why: str) -> None:
+    job.failures += 1
+    delay = min(MAX_RESTART_DELAY_S, 2.0**job.failures)
+    log.error("%s: %s; starting it again from its checkpoints in %.0f s", job.name, why, delay)
+    time.sleep(delay)

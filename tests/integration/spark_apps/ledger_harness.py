@@ -1,0 +1,36 @@
+"""Running a Spark job's queries to completion over what its topics hold (trigger availableNow)."""
+
+from __future__ import annotations
+
+import json
+
+from smart_shelf.kafka_client import make_producer
+from tests.conftest import consume_all
+
+
+def send(settings, topic: str, payloads: list, key: str = "k") -> None:
+    """Each payload (a dict, or a raw string for poison) to the topic, in order, on one key."""
+    producer = make_producer(settings, deadline_seconds=30)
+    for payload in payloads:
+        value = payload if isinstance(payload, str) else json.dumps(payload)
+        producer.send(topic, key=key, value=value)
+    producer.flush()
+    producer.close()
+
+
+def run_once(spark, module, job_settings) -> None:
+    """Start the job's queries with availableNow settings and wait until each has drained its input."""
+    queries = module.start(spark, job_settings)
+    for query in queries:
+        query.awaitTermination(300)
+        assert not query.isActive, f"{query.name} did not finish"
+        assert query.exception() is None, query.exception()
+
+
+def latest_by_key(settings, topic: str, expected: int) -> dict[str, dict]:
+    """The compacted view of a topic: the last value per key."""
+    return {m.key.decode(): json.loads(m.value) for m in consume_all(settings, topic, expected)}
+
+
+def delta_rows(spark, path: str) -> list:
+    return spark.read.format("delta").load(path).collect()
