@@ -80,6 +80,8 @@ class ShelfEvent(Event):
     # Set on restock putbacks, which carry the warehouse batch they bring to the shelf.
     shelf_id: str | None = None
     batch_code: str | None = None
+    received_date: date | None = None
+    expiry_date: date | None = None
 
     @model_validator(mode="after")
     def _fields_for_type(self) -> ShelfEvent:
@@ -136,6 +138,7 @@ class Alert(Event):
     location: Literal["store", "warehouse"]
     status: Literal["open", "acknowledged", "resolved"] = "open"
     created_at: AwareDatetime
+    updated_at: AwareDatetime | None = None  # the (simulated) time of the latest status change
     current_stock: int | None = None
     min_qty: int | None = None
     threshold_pct: float | None = None

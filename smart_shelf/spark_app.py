@@ -61,12 +61,10 @@ def run_jobs(names: list[str], app_name: str | None = None) -> int:
     stopping = False
 
     def stop(signum, _frame):
+        # only a flag: the handler runs between two Python steps, maybe inside a py4j call
         nonlocal stopping
-        log.info("signal %d: stopping %d queries", signum, sum(len(j.queries) for j in jobs))
+        log.info("signal %d: stopping", signum)
         stopping = True
-        for job in jobs:
-            for query in job.queries:
-                query.stop()
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
@@ -74,13 +72,20 @@ def run_jobs(names: list[str], app_name: str | None = None) -> int:
         _start(spark, job)
     log.info("running %s: %d queries", ", ".join(j.name for j in jobs), sum(len(j.queries) for j in jobs))
     while not stopping:
-        spark.streams.awaitAnyTermination(5)
+        try:
+            spark.streams.awaitAnyTermination(5)
+        except Exception:  # noqa: BLE001 - a failed query raises here; it is found and restarted below
+            pass
         spark.streams.resetTerminated()
         for job in jobs:
             query = job.failed()
             if query is not None and not stopping:
                 _restart(spark, job, query)
+    for job in jobs:
+        for query in job.queries:
+            query.stop()
     spark.stop()
+    log.info("stopped")
     return 0
 
 

@@ -139,8 +139,12 @@ def upsert_postgres(
     key_columns: Sequence[str],
     *,
     update: bool = True,
+    update_when: str | None = None,
 ) -> int:
     """INSERT .. ON CONFLICT (keys) DO UPDATE (or DO NOTHING): replaying a batch changes nothing.
+
+    `update_when`: a condition on the row (`t`) and the proposed one (`EXCLUDED`) for the update,
+    e.g. "EXCLUDED.status >= t.status" so that a status only moves forward.
 
     Rows are streamed from the executors to the driver in chunks; meant for operational tables
     (states, alerts, plans), not raw event volumes, which belong in Delta.
@@ -154,9 +158,11 @@ def upsert_postgres(
         action = sql.SQL("DO UPDATE SET ") + sql.SQL(", ").join(
             sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(c)) for c in updates
         )
+        if update_when:
+            action += sql.SQL(" WHERE ") + sql.SQL(update_when)
     else:
         action = sql.SQL("DO NOTHING")
-    statement = sql.SQL("INSERT INTO {} ({}) VALUES %s ON CONFLICT ({}) {}").format(
+    statement = sql.SQL("INSERT INTO {} AS t ({}) VALUES %s ON CONFLICT ({}) {}").format(
         target, sql.SQL(", ").join(map(sql.Identifier, columns)), conflict, action
     )
     written = 0

@@ -93,3 +93,24 @@ def customer_choice(
         if left[code] == 0:
             order.remove(code)
     return [Take(code, n) for code, n in takes.items()], remaining
+
+
+def batches_to_dict(batches: Batches) -> dict:
+    return {
+        code: [b.received_date.isoformat(), b.expiry_date.isoformat(), b.quantity]
+        for code, b in batches.by_code.items()
+    }
+
+
+def batches_from_dict(body: dict) -> Batches:
+    return Batches(
+        {
+            code: Batch(code, date.fromisoformat(received), date.fromisoformat(expiry), quantity)
+            for code, (received, expiry, quantity) in body.items()
+        }
+    )
+
+
+def transaction_rng(transaction_id: str, shelf_id: str) -> random.Random:
+    """The same draws for the same transaction line, in any process (str hashes are salted: not those)."""
+    return random.Random(f"{transaction_id}:{shelf_id}")

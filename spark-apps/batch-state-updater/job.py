@@ -1,0 +1,157 @@
+"""batch-state-updater: pos_transactions -> delta/raw/pos_transactions; store batch quantities per
+(shelf_id, batch_code) -> delta/cleansed/shelf_batch_state and the compacted topic shelf_batch_state.
+
+Two queries: `raw` (every transaction once) and `shelf_batch_state`: one StoreBatchLedger per shelf
+in the state store, moved by sales (the exploded POS lines) and by restocks arriving on the shelf
+(restock putbacks on shelf_events, which carry their batch). Opening batches: ref.store_batches.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+from pyspark.sql.streaming import StreamingQuery
+
+from smart_shelf.contracts import PosTransaction, ShelfBatchState, ShelfEvent
+from smart_shelf.postgres_client import fetch_rows
+from smart_shelf.raw_sink import RawSink, parsed_stream, start_raw_query
+from smart_shelf.settings import BatchStateSettings
+from smart_shelf.spark import delta_path
+from smart_shelf.spark_ledger import (
+    LedgerRules,
+    LedgerSink,
+    event_time_us,
+    open_state,
+    start_ledger_query,
+    utc,
+)
+from smart_shelf.store.batches import Batches
+from spark_apps.batch_state_updater.rules import BatchReading, StoreBatchLedger
+
+JOB = "batch-state-updater"
+SETTINGS = BatchStateSettings
+RESTOCK_CUSTOMER = "restock_bot"
+READING_COLUMNS = [
+    "shelf_id",
+    "event_id",
+    "kind",
+    "quantity",
+    "transaction_id",
+    "batch_code",
+    "received_date",
+    "expiry_date",
+    "event_us",
+    "partition",
+    "offset",
+]
+
+
+def opening_ledgers(settings: BatchStateSettings) -> dict[str, StoreBatchLedger]:
+    ledgers: dict[str, StoreBatchLedger] = {}
+    for shelf in fetch_rows(settings, "SELECT shelf_id FROM ref.store_inventory"):
+        ledgers[shelf["shelf_id"]] = StoreBatchLedger(
+            shelf["shelf_id"], Batches(), settings.sim_start, settings.prob_earliest_expiry
+        )
+    rows = fetch_rows(
+        settings,
+        "SELECT shelf_id, batch_code, received_date, expiry_date, batch_quantity_store FROM ref.store_batches",
+    )
+    for r in rows:
+        ledger = ledgers[r["shelf_id"]]
+        ledger.batches.add(r["batch_code"], r["batch_quantity_store"], r["received_date"], r["expiry_date"])
+        ledger.touched.add(r["batch_code"])
+    return ledgers
+
+
+def open_ledger(opening: dict[str, StoreBatchLedger], shelf_id: str) -> StoreBatchLedger | None:
+    ledger = opening.get(shelf_id)
+    return None if ledger is None else StoreBatchLedger.loads(ledger.dumps())
+
+
+def _value(x):
+    """pandas gives NaN/NaT for a missing value."""
+    return None if x is None or x != x else x
+
+
+def reading(row) -> BatchReading:
+    return BatchReading(
+        event_id=row.event_id,
+        kind=row.kind,
+        timestamp=utc(row.event_us),
+        quantity=int(row.quantity),
+        transaction_id=_value(row.transaction_id),
+        batch_code=_value(row.batch_code),
+        received_date=_value(row.received_date),
+        expiry_date=_value(row.expiry_date),
+    )
+
+
+def readings(spark: SparkSession, settings: BatchStateSettings) -> DataFrame:
+    """POS lines (sales) and restock putbacks, each deduplicated by its event's id, as one stream."""
+    pos = parsed_stream(spark, settings, settings.topic_pos_transactions, PosTransaction)
+    sales = (
+        pos.where(F.col("invalid_reason").isNull())
+        .select("event", "kafka_ts", "partition", "offset", F.explode("event.items").alias("item"))
+        .select(
+            F.col("item.item_id").alias("shelf_id"),
+            F.col("event.event_id").alias("event_id"),
+            F.lit("sale").alias("kind"),
+            F.col("item.quantity").cast("long").alias("quantity"),
+            F.col("event.transaction_id").alias("transaction_id"),
+            F.lit(None).cast("string").alias("batch_code"),
+            F.lit(None).cast("date").alias("received_date"),
+            F.lit(None).cast("date").alias("expiry_date"),
+            event_time_us().alias("event_us"),
+            "partition",
+            "offset",
+            "kafka_ts",
+        )
+    )
+    shelf = parsed_stream(spark, settings, settings.topic_shelf_events, ShelfEvent)
+    restocks = shelf.where(
+        F.col("invalid_reason").isNull()
+        & (F.col("event.event_type") == "putback")
+        & (F.col("event.customer_id") == RESTOCK_CUSTOMER)
+    ).select(
+        F.coalesce("event.shelf_id", "event.item_id").alias("shelf_id"),
+        "event.event_id",
+        F.lit("restock").alias("kind"),
+        F.col("event.quantity").cast("long").alias("quantity"),
+        F.lit(None).cast("string").alias("transaction_id"),
+        "event.batch_code",
+        "event.received_date",
+        "event.expiry_date",
+        event_time_us().alias("event_us"),
+        "partition",
+        "offset",
+        "kafka_ts",
+    )
+    return sales.unionByName(restocks).select(*READING_COLUMNS)
+
+
+def sink(settings: BatchStateSettings) -> LedgerSink:
+    return LedgerSink(
+        job=JOB,
+        query="shelf_batch_state",
+        model=ShelfBatchState,
+        keys=("shelf_id", "batch_code"),
+        state_path=delta_path(settings, "cleansed", "shelf_batch_state"),
+        state_topic=settings.topic_batch_state,
+        alerts_topic=settings.topic_alerts,
+    )
+
+
+def start(spark: SparkSession, settings: BatchStateSettings) -> list[StreamingQuery]:
+    opening = opening_ledgers(settings)
+    ledger_sink = sink(settings)
+    open_state(spark, ledger_sink, settings, [row for ledger in opening.values() for row in ledger.changed()])
+    for ledger in opening.values():
+        ledger.touched.clear()
+    raw = RawSink(JOB, settings.topic_pos_transactions, "pos_transactions", PosTransaction)
+    rules = LedgerRules(partial(open_ledger, opening), StoreBatchLedger.loads, reading)
+    return [
+        start_raw_query(spark, settings, raw),
+        start_ledger_query(readings(spark, settings), "shelf_id", rules, ledger_sink, settings),
+    ]

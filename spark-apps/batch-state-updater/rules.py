@@ -1,0 +1,119 @@
+"""Store batch rules: the batches on one shelf, moved by sales and restocks. No I/O, no clock.
+
+A sale (a POS line) takes its units from the shelf's batches: earliest expiry first, except that with
+probability 1 - prob_earliest a customer takes a later batch (`customer_choice`, seeded by the
+transaction so a replay allocates the same way). Units no batch holds are reported as a
+`batch_shortfall` alert, never taken below zero. A restock arriving on the shelf adds its units to its
+batch, opening the batch with the dates the warehouse gave it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from smart_shelf.contracts import Alert, ShelfBatchState
+from smart_shelf.store.alerts import alert
+from smart_shelf.store.batches import (
+    Batches,
+    batches_from_dict,
+    batches_to_dict,
+    customer_choice,
+    transaction_rng,
+)
+
+
+@dataclass(frozen=True)
+class BatchReading:
+    event_id: str
+    kind: str  # sale | restock
+    timestamp: datetime
+    quantity: int
+    transaction_id: str | None = None  # sales
+    batch_code: str | None = None  # restocks
+    received_date: date | None = None
+    expiry_date: date | None = None
+
+
+@dataclass
+class StoreBatchLedger:
+    shelf_id: str
+    batches: Batches
+    last_update_ts: datetime
+    prob_earliest: float
+    touched: set[str] = field(default_factory=set)  # batch codes moved since loaded; not stored
+
+    def apply(self, reading: BatchReading) -> list[Alert]:
+        self.last_update_ts = max(self.last_update_ts, reading.timestamp)
+        if reading.kind == "restock":
+            return self._restock(reading)
+        rng = transaction_rng(reading.transaction_id or reading.event_id, self.shelf_id)
+        takes, missing = customer_choice(self.batches, reading.quantity, rng, self.prob_earliest)
+        self.batches.remove(takes)
+        self.touched.update(t.batch_code for t in takes)
+        if not missing:
+            return []
+        return [
+            alert(
+                "batch_shortfall",
+                self.shelf_id,
+                "store",
+                reading.timestamp,
+                reading.event_id,
+                suggested_qty=missing,
+                message=f"{missing} of {reading.quantity} units sold are in no batch of the shelf",
+            )
+        ]
+
+    def _restock(self, reading: BatchReading) -> list[Alert]:
+        code = reading.batch_code
+        if code is None:
+            return [self._unknown(reading, "a restock without batch_code")]
+        known = code in self.batches.by_code
+        received = reading.received_date or reading.timestamp.date()
+        expiry = reading.expiry_date or received  # unknown: treated as expiring now, never kept silently
+        self.batches.add(code, reading.quantity, received, expiry)
+        self.touched.add(code)
+        if known or reading.expiry_date is not None:
+            return []
+        return [self._unknown(reading, f"batch {code} arrived without an expiry date: taken as {expiry}")]
+
+    def _unknown(self, reading: BatchReading, message: str) -> Alert:
+        return alert(
+            "batch_unknown", self.shelf_id, "store", reading.timestamp, reading.event_id, message=message
+        )
+
+    def changed(self) -> list[ShelfBatchState]:
+        return [
+            ShelfBatchState(
+                shelf_id=self.shelf_id,
+                batch_code=b.batch_code,
+                received_date=b.received_date,
+                expiry_date=b.expiry_date,
+                batch_quantity_store=b.quantity,
+                last_update_ts=self.last_update_ts,
+            )
+            for code, b in sorted(self.batches.by_code.items())
+            if code in self.touched
+        ]
+
+    def dumps(self) -> str:
+        return json.dumps(
+            {
+                "shelf_id": self.shelf_id,
+                "batches": batches_to_dict(self.batches),
+                "last_update_ts": self.last_update_ts.isoformat(),
+                "prob_earliest": self.prob_earliest,
+            }
+        )
+
+    @classmethod
+    def loads(cls, text: str) -> StoreBatchLedger:
+        body = json.loads(text)
+        return cls(
+            body["shelf_id"],
+            batches_from_dict(body["batches"]),
+            datetime.fromisoformat(body["last_update_ts"]),
+            body["prob_earliest"],
+        )

@@ -1,0 +1,110 @@
+"""wh-aggregator: wh_events -> delta/raw/wh_events; warehouse stock per shelf_id ->
+delta/cleansed/wh_state and the compacted topic wh_state. Opening stock: ref.warehouse_inventory.
+
+Two queries: `raw` (every event once; events of an unknown shelf and refused records to quarantine)
+and `wh_state` (one WarehouseLedger per shelf in the state store, see smart_shelf.spark_ledger).
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+from pyspark.sql.streaming import StreamingQuery
+
+from smart_shelf.contracts import WarehouseEvent, WarehouseState
+from smart_shelf.postgres_client import fetch_rows
+from smart_shelf.raw_sink import KnownKeys, RawSink, parsed_stream, start_raw_query
+from smart_shelf.settings import WarehouseAggregatorSettings
+from smart_shelf.spark import delta_path
+from smart_shelf.spark_ledger import (
+    LedgerRules,
+    LedgerSink,
+    event_time_us,
+    open_state,
+    start_ledger_query,
+    utc,
+)
+from spark_apps.wh_aggregator.rules import WarehouseLedger, WarehouseReading
+
+JOB = "wh-aggregator"
+SETTINGS = WarehouseAggregatorSettings
+
+
+def opening_ledgers(settings: WarehouseAggregatorSettings) -> dict[str, WarehouseLedger]:
+    rows = fetch_rows(settings, "SELECT shelf_id, current_stock FROM ref.warehouse_inventory")
+    return {
+        r["shelf_id"]: WarehouseLedger(r["shelf_id"], int(r["current_stock"]), settings.sim_start)
+        for r in rows
+    }
+
+
+def open_ledger(opening: dict[str, WarehouseLedger], shelf_id: str) -> WarehouseLedger | None:
+    ledger = opening.get(shelf_id)
+    return None if ledger is None else WarehouseLedger.loads(ledger.dumps())
+
+
+def _value(x):
+    """pandas gives NaN/NaT for a missing value."""
+    return None if x is None or x != x else x
+
+
+def reading(row) -> WarehouseReading:
+    return WarehouseReading(
+        row.event_id,
+        row.event_type,
+        utc(row.event_us),
+        int(row.qty),
+        row.batch_code,
+        _value(row.received_date),
+        _value(row.expiry_date),
+    )
+
+
+def warehouse_readings(spark: SparkSession, settings) -> DataFrame:
+    """Valid warehouse events, deduplicated: (shelf_id, event fields, event_us, partition, offset)."""
+    parsed = parsed_stream(spark, settings, settings.topic_wh_events, WarehouseEvent)
+    return parsed.where(F.col("invalid_reason").isNull()).select(
+        "event.shelf_id",
+        "event.event_id",
+        "event.event_type",
+        F.col("event.qty").cast("long").alias("qty"),
+        "event.batch_code",
+        "event.received_date",
+        "event.expiry_date",
+        event_time_us().alias("event_us"),
+        "partition",
+        "offset",
+    )
+
+
+def sink(settings: WarehouseAggregatorSettings) -> LedgerSink:
+    return LedgerSink(
+        job=JOB,
+        query="wh_state",
+        model=WarehouseState,
+        keys=("shelf_id",),
+        state_path=delta_path(settings, "cleansed", "wh_state"),
+        state_topic=settings.topic_wh_state,
+        alerts_topic=settings.topic_alerts,
+    )
+
+
+def start(spark: SparkSession, settings: WarehouseAggregatorSettings) -> list[StreamingQuery]:
+    opening = opening_ledgers(settings)
+    ledger_sink = sink(settings)
+    open_state(spark, ledger_sink, settings, [ledger.state() for ledger in opening.values()])
+    known = spark.createDataFrame([(s,) for s in opening], "known_key string")
+    raw = RawSink(
+        JOB,
+        settings.topic_wh_events,
+        "wh_events",
+        WarehouseEvent,
+        KnownKeys(F.col("event.shelf_id"), known, "unknown shelf:"),
+    )
+    rules = LedgerRules(partial(open_ledger, opening), WarehouseLedger.loads, reading)
+    return [
+        start_raw_query(spark, settings, raw),
+        start_ledger_query(warehouse_readings(spark, settings), "shelf_id", rules, ledger_sink, settings),
+    ]

@@ -1,0 +1,72 @@
+"""wh-batch-state-updater: wh_events -> warehouse batch quantities per (shelf_id, batch_code) in
+delta/cleansed/wh_batch_state and the compacted topic wh_batch_state.
+
+One query: a WarehouseBatchLedger per shelf in the state store. The raw events and their quarantine
+belong to wh-aggregator (one writer per table). Opening batches: ref.warehouse_batches.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from pyspark.sql import SparkSession
+from pyspark.sql.streaming import StreamingQuery
+
+from smart_shelf.contracts import WarehouseBatchState
+from smart_shelf.postgres_client import fetch_rows
+from smart_shelf.settings import WarehouseBatchSettings
+from smart_shelf.spark import delta_path
+from smart_shelf.spark_ledger import LedgerRules, LedgerSink, open_state, start_ledger_query
+from smart_shelf.store.batches import Batches
+from spark_apps.wh_aggregator.job import reading, warehouse_readings
+from spark_apps.wh_batch_state_updater.rules import WarehouseBatchLedger
+
+JOB = "wh-batch-state-updater"
+SETTINGS = WarehouseBatchSettings
+
+
+def opening_ledgers(settings: WarehouseBatchSettings) -> dict[str, WarehouseBatchLedger]:
+    ledgers = {
+        r["shelf_id"]: WarehouseBatchLedger(r["shelf_id"], Batches(), settings.sim_start)
+        for r in fetch_rows(settings, "SELECT shelf_id FROM ref.warehouse_inventory")
+    }
+    rows = fetch_rows(
+        settings,
+        "SELECT shelf_id, batch_code, received_date, expiry_date, batch_quantity_warehouse,"
+        " batch_quantity_store FROM ref.warehouse_batches",
+    )
+    for r in rows:
+        ledger = ledgers[r["shelf_id"]]
+        ledger.batches.add(
+            r["batch_code"], r["batch_quantity_warehouse"], r["received_date"], r["expiry_date"]
+        )
+        ledger.sent_to_store[r["batch_code"]] = r["batch_quantity_store"]
+        ledger.touched.add(r["batch_code"])
+    return ledgers
+
+
+def open_ledger(opening: dict[str, WarehouseBatchLedger], shelf_id: str) -> WarehouseBatchLedger | None:
+    ledger = opening.get(shelf_id)
+    return None if ledger is None else WarehouseBatchLedger.loads(ledger.dumps())
+
+
+def sink(settings: WarehouseBatchSettings) -> LedgerSink:
+    return LedgerSink(
+        job=JOB,
+        query="wh_batch_state",
+        model=WarehouseBatchState,
+        keys=("shelf_id", "batch_code"),
+        state_path=delta_path(settings, "cleansed", "wh_batch_state"),
+        state_topic=settings.topic_wh_batch,
+        alerts_topic=settings.topic_alerts,
+    )
+
+
+def start(spark: SparkSession, settings: WarehouseBatchSettings) -> list[StreamingQuery]:
+    opening = opening_ledgers(settings)
+    ledger_sink = sink(settings)
+    open_state(spark, ledger_sink, settings, [row for ledger in opening.values() for row in ledger.changed()])
+    for ledger in opening.values():
+        ledger.touched.clear()
+    rules = LedgerRules(partial(open_ledger, opening), WarehouseBatchLedger.loads, reading)
+    return [start_ledger_query(warehouse_readings(spark, settings), "shelf_id", rules, ledger_sink, settings)]
