@@ -64,8 +64,11 @@ CREATE TABLE IF NOT EXISTS ops.alerts (
 );
 CREATE INDEX IF NOT EXISTS alerts_status_created ON ops.alerts (status, created_at DESC);
 CREATE INDEX IF NOT EXISTS alerts_shelf_created ON ops.alerts (shelf_id, created_at DESC);
--- at most one open alert per shelf, location and type
-CREATE UNIQUE INDEX IF NOT EXISTS alerts_one_open ON ops.alerts (shelf_id, location, event_type) WHERE status = 'open';
+-- At most one open alert per shelf, location and type, for the alerts on a condition that lasts
+-- (contracts.CONDITION_ALERTS); incidents (sensor_mismatch, stock_discrepancy, ...) may be many.
+DROP INDEX IF EXISTS ops.alerts_one_open;
+CREATE UNIQUE INDEX IF NOT EXISTS alerts_one_open_condition ON ops.alerts (shelf_id, location, event_type)
+    WHERE status = 'open' AND event_type IN ('refill_request', 'near_expiry', 'supplier_request');
 
 CREATE TABLE IF NOT EXISTS ops.shelf_restock_plan (
     plan_id       TEXT PRIMARY KEY,

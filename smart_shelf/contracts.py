@@ -129,6 +129,11 @@ class WarehouseEvent(Event):
     reason: str | None = None
 
 
+# Alerts on a condition that lasts: at most one open per shelf, location and type, resolved when the
+# condition clears. Every other alert type is an incident (one per cause).
+CONDITION_ALERTS = ("refill_request", "near_expiry", "supplier_request")
+
+
 class Alert(Event):
     """Every alert shape shares one schema; `alert_id` identifies an alert across its lifecycle."""
 

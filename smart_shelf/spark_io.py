@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+import psycopg2
 from psycopg2 import sql
 from psycopg2.extras import execute_values
 from pyspark.sql import DataFrame, SparkSession
@@ -140,6 +141,7 @@ def upsert_postgres(
     *,
     update: bool = True,
     update_when: str | None = None,
+    on_reject: Callable[[tuple, str], None] | None = None,
 ) -> int:
     """INSERT .. ON CONFLICT (keys) DO UPDATE (or DO NOTHING): replaying a batch changes nothing.
 
@@ -174,13 +176,36 @@ def upsert_postgres(
             for row in df.toLocalIterator():
                 chunk.append(tuple(row))
                 if len(chunk) >= PG_BATCH_ROWS:
-                    execute_values(cur, query, chunk)
-                    written, chunk = written + len(chunk), []
+                    written += _write_chunk(cur, query, chunk, on_reject)
+                    chunk = []
             if chunk:
-                execute_values(cur, query, chunk)
-                written += len(chunk)
+                written += _write_chunk(cur, query, chunk, on_reject)
     finally:
         conn.close()
+    return written
+
+
+def _write_chunk(cur, query: str, chunk: list[tuple], on_reject: Callable[[tuple, str], None] | None) -> int:
+    """The chunk in one statement; with `on_reject`, a chunk a constraint refuses is written row by
+    row instead, and each refused row is handed to on_reject with the database's reason."""
+    if on_reject is None:
+        execute_values(cur, query, chunk)
+        return len(chunk)
+    try:
+        cur.execute("SAVEPOINT chunk")
+        execute_values(cur, query, chunk)
+        return len(chunk)
+    except psycopg2.IntegrityError:
+        cur.execute("ROLLBACK TO SAVEPOINT chunk")
+    written = 0
+    for row in chunk:
+        try:
+            cur.execute("SAVEPOINT one")
+            execute_values(cur, query, [row])
+            written += 1
+        except psycopg2.IntegrityError as exc:
+            cur.execute("ROLLBACK TO SAVEPOINT one")
+            on_reject(row, str(exc).strip().splitlines()[0])
     return written
 
 

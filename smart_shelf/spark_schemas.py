@@ -89,7 +89,10 @@ def invalid_reason(raw: Column, parsed: Column, model: type[Event]) -> Column:
     """
     checks: list[tuple[Column, Column]] = [
         (raw.isNull(), F.lit("empty payload")),
-        (F.get_json_object(raw, "$").isNull(), F.lit("not a JSON object")),
+        (
+            F.get_json_object(raw, "$").isNull() | ~F.ltrim(raw).startswith("{"),
+            F.lit("not a JSON object"),
+        ),
     ]
     for name in required_fields(model):
         checks.append((parsed[name].isNull(), F.lit(f"{name}: missing or of the wrong type")))

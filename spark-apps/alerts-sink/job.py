@@ -8,6 +8,8 @@ dlq.alerts. Both writes are idempotent upserts, so a replayed micro-batch change
 
 from __future__ import annotations
 
+import json
+import logging
 from functools import partial
 
 from pyspark.sql import DataFrame, SparkSession, Window
@@ -30,6 +32,7 @@ from smart_shelf.spark_io import (
     upsert_postgres,
 )
 
+log = logging.getLogger(__name__)
 JOB = "alerts-sink"
 SETTINGS = AlertsSinkSettings
 STATUS_RANK = {"open": 0, "acknowledged": 1, "resolved": 2}
@@ -77,10 +80,27 @@ def process_batch(settings: AlertsSinkSettings, known: KnownKeys, batch: DataFra
     )
     rows = latest_per_alert(valid).persist()
     merge_delta(rows, delta_path(settings, "ops", "alerts"), batch_id)
-    written = 0
+    written, refused = 0, []
     if settings.write_to_pg:
         written = upsert_postgres(
-            rows, settings, settings.pg_table, ["alert_id"], update_when="EXCLUDED.status >= t.status"
+            rows,
+            settings,
+            settings.pg_table,
+            ["alert_id"],
+            update_when="EXCLUDED.status >= t.status",
+            on_reject=lambda row, why: refused.append((json.dumps(row, default=str), why)),
+        )
+    if refused:  # e.g. a second open alert of one kind for a shelf: kept in Delta, refused by Postgres
+        log.error("%d alerts refused by %s, first: %s", len(refused), settings.pg_table, refused[0][1])
+        refused_rows = rows.sparkSession.createDataFrame(refused, "raw string, reason string")
+        dead = dead.unionByName(
+            refused_rows.select(
+                F.lit(settings.topic_alerts).alias("source"),
+                F.concat(F.lit(f"refused by {settings.pg_table}: "), "reason").alias("reason"),
+                "raw",
+                F.get_json_object("raw", "$[0]").alias("key"),
+                F.current_timestamp().alias("failed_at"),
+            )
         )
     dead_letters_out(
         dead,

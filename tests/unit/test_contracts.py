@@ -139,3 +139,14 @@ def test_pos_transaction_validates_its_items():
     raw["items"][0]["discount"] = 1.5  # a discount above 100 % is impossible
     with pytest.raises(InvalidEvent, match="items.0.discount"):
         parse_event(PosTransaction, json.dumps(raw))
+
+
+def test_the_one_open_alert_index_covers_exactly_the_condition_alerts():
+    import re
+
+    from smart_shelf.contracts import CONDITION_ALERTS
+    from smart_shelf.paths import SQL_DIR
+
+    ddl = (SQL_DIR / "03_state_ops_analytics.sql").read_text()
+    listed = re.search(r"alerts_one_open_condition[^;]*event_type IN \(([^)]*)\)", ddl).group(1)
+    assert tuple(v.strip(" '") for v in listed.split(",")) == CONDITION_ALERTS
