@@ -3,6 +3,9 @@
 Each compose service may carry an `x-native` block:
   x-native: {infra: kafka}        started by the runner's own launcher for that infrastructure
   x-native: {skip: true}          Docker only (nothing to run natively)
+  x-native: {spark_app: NAME}     a Spark job that the native run starts inside the one Spark
+                                  application NAME (`python -m spark_apps <job> ...`): one JVM for
+                                  every job fits 2 cores; `make up S=<job>` starts that application
 Any other service runs its compose `command` natively (`python ...` runs in the project's venv).
 A service with `restart: "no"` is one-shot: it must exit 0 before its dependents start.
 """
@@ -54,7 +57,39 @@ def load_manifest(path: Path = COMPOSE_FILE) -> list[ServiceSpec]:
             profiles=tuple(body.get("profiles") or ()),
             extra=native,
         )
-    return _topological(specs)
+    return _topological(_spark_applications(specs))
+
+
+def _spark_applications(specs: dict[str, ServiceSpec]) -> dict[str, ServiceSpec]:
+    """Folds the jobs marked `spark_app: NAME` into one service NAME, in the first job's place."""
+    groups: dict[str, list[ServiceSpec]] = {}
+    for spec in specs.values():
+        if spec.extra.get("spark_app"):
+            groups.setdefault(spec.extra["spark_app"], []).append(spec)
+    if not groups:
+        return specs
+    folded: dict[str, ServiceSpec] = {}
+    for name, spec in specs.items():
+        group = spec.extra.get("spark_app")
+        if not group:
+            folded[name] = spec
+        elif group not in folded:
+            members = groups[group]
+            member_names = [m.name for m in members]
+            depends = [d for m in members for d in m.depends_on if d not in member_names]
+            folded[group] = ServiceSpec(
+                name=group,
+                command=("python", "-m", "spark_apps", *member_names),
+                depends_on=tuple(dict.fromkeys(depends)),
+                extra={"members": member_names},
+            )
+    return folded
+
+
+def service_names(manifest: list[ServiceSpec], names: list[str]) -> list[str]:
+    """Names as the user gives them, a Spark job standing for the application that runs it."""
+    owner = {m: s.name for s in manifest for m in s.extra.get("members", ())}
+    return list(dict.fromkeys(owner.get(n, n) for n in names))
 
 
 def _topological(specs: dict[str, ServiceSpec]) -> list[ServiceSpec]:
@@ -81,6 +116,7 @@ def _topological(specs: dict[str, ServiceSpec]) -> list[ServiceSpec]:
 def with_dependencies(manifest: list[ServiceSpec], names: list[str]) -> list[ServiceSpec]:
     """The named services and everything they need, in start order."""
     by_name = {s.name: s for s in manifest}
+    names = service_names(manifest, names)
     unknown = [n for n in names if n not in by_name]
     if unknown:
         raise KeyError(f"unknown services {unknown}; known: {sorted(by_name)}")

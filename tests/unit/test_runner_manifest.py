@@ -75,3 +75,27 @@ def test_dependency_cycles_are_reported(tmp_path):
     )
     with pytest.raises(ValueError, match="cycle"):
         load_manifest(path)
+
+
+def test_spark_jobs_run_natively_in_one_spark_application():
+    from smart_shelf.runner.manifest import load_manifest, with_dependencies
+
+    manifest = load_manifest()
+    names = [s.name for s in manifest]
+    jobs = ["shelf-aggregator", "batch-state-updater", "wh-aggregator", "wh-batch-state-updater", "alerts-sink"]
+    assert "spark-apps" in names and not set(jobs) & set(names)
+    (app,) = [s for s in manifest if s.name == "spark-apps"]
+    assert app.command[:3] == ("python", "-m", "spark_apps") and set(jobs) <= set(app.command[3:])
+    assert not set(app.depends_on) & set(app.command[3:])  # its own jobs are not its dependencies
+    # a job's name stands for the application that runs it
+    assert [s.name for s in with_dependencies(manifest, ["wh-aggregator"])][-1] == "spark-apps"
+
+
+def test_every_spark_job_in_the_manifest_is_a_runnable_module():
+    from smart_shelf.runner.manifest import load_manifest
+    from smart_shelf.spark_app import job_module
+
+    (app,) = [s for s in load_manifest() if s.name == "spark-apps"]
+    for job in app.command[3:]:
+        module = job_module(job)
+        assert module.JOB == job and callable(module.start) and module.SETTINGS
