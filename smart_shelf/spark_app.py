@@ -22,6 +22,7 @@ from smart_shelf.spark import build_spark
 
 log = logging.getLogger(__name__)
 MAX_RESTART_DELAY_S = 60.0
+PROGRESS_EVERY_S = 60.0
 
 
 def job_module(name: str) -> ModuleType:
@@ -71,7 +72,13 @@ def run_jobs(names: list[str], app_name: str | None = None) -> int:
     for job in jobs:
         _start(spark, job)
     log.info("running %s: %d queries", ", ".join(j.name for j in jobs), sum(len(j.queries) for j in jobs))
+    next_report = time.monotonic() + PROGRESS_EVERY_S
     while not stopping:
+        if time.monotonic() >= next_report:
+            next_report += PROGRESS_EVERY_S
+            for job in jobs:
+                for query in job.queries:
+                    _report(query)
         try:
             spark.streams.awaitAnyTermination(5)
         except Exception:  # noqa: BLE001 - a failed query raises here; it is found and restarted below
@@ -87,6 +94,21 @@ def run_jobs(names: list[str], app_name: str | None = None) -> int:
     spark.stop()
     log.info("stopped")
     return 0
+
+
+def _report(query) -> None:
+    """One line per query: its latest micro-batch, rows in it, how long it took."""
+    progress = query.lastProgress
+    if not query.isActive or not progress:
+        return
+    log.info(
+        "%s: batch %s, %s rows, %.0f rows/s processed, %.1f s",
+        query.name,
+        progress["batchId"],
+        progress["numInputRows"],
+        progress.get("processedRowsPerSecond") or 0.0,
+        progress["durationMs"].get("triggerExecution", 0) / 1000,
+    )
 
 
 def _start(spark, job: RunningJob) -> None:

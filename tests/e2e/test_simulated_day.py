@@ -1,0 +1,159 @@
+"""A simulated day end to end: producers -> Redis -> bridge -> Kafka -> the ledger jobs in one Spark
+application -> Delta, with the application SIGKILLed mid-day and restarted, and poison records in
+the streams. Then, for every shelf: opening stock - customer pickups + customer putbacks = shelf
+stock in Delta = the shelf producer's own ledger = the sum of the shelf's batches (every customer has
+paid and left), and nothing is negative or counted twice.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+from smart_shelf.contracts import InvalidEvent, PosTransaction, ShelfEvent, parse_event
+from smart_shelf.postgres_client import fetch_rows
+from smart_shelf.store.sources import load_inventory
+from tests.conftest import consume_all
+from tests.integration.producers.test_simulated_hour import Store
+from tests.integration.spark_apps.ledger_harness import send
+
+DAY_START = datetime(2026, 1, 1, 7, 0, tzinfo=UTC)
+DAY_END = datetime(2026, 1, 2, 0, 0, tzinfo=UTC)
+LAST_CHECKOUT = DAY_END + timedelta(hours=4)
+STEP = timedelta(minutes=5)
+JOBS = ["shelf-aggregator", "batch-state-updater", "alerts-sink"]
+
+
+def _app(env):
+    return subprocess.Popen([sys.executable, "-m", "spark_apps", *JOBS], env=env)
+
+
+def _valid(model, records):
+    valid = []
+    for record in records:
+        try:
+            valid.append(parse_event(model, record.value))
+        except InvalidEvent:
+            pass  # the poison this test sent
+    return valid
+
+
+def _wait(predicate, timeout_s, what):
+    deadline = time.monotonic() + timeout_s
+    while not predicate():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(2)
+
+
+def test_a_simulated_day_conserves_every_unit(stack, settings, spark, topic_factory, unique, tmp_path):
+    topics = {
+        key: topic_factory(name, dead_letters=True)
+        for key, name in (
+            ("foot", "foot_traffic"),
+            ("door", "foot_traffic_realistic"),
+            ("shelf", "shelf_events"),
+            ("pos", "pos_transactions"),
+            ("alerts", "alerts"),
+        )
+    }
+    topics["shelf_state"], topics["batch_state"] = (
+        topic_factory("shelf_state"),
+        topic_factory("shelf_batch_state"),
+    )
+    delta = tmp_path / "delta"
+    env = {
+        **os.environ,
+        "DELTA_ROOT": str(delta),
+        "TOPIC_SHELF_EVENTS": topics["shelf"],
+        "TOPIC_SHELF_STATE": topics["shelf_state"],
+        "TOPIC_POS_TRANSACTIONS": topics["pos"],
+        "TOPIC_BATCH_STATE": topics["batch_state"],
+        "TOPIC_ALERTS": topics["alerts"],
+        "SPARK_TRIGGER_SECONDS": "2",
+        "LOG_LEVEL": "WARNING",
+    }
+    inventory = load_inventory(settings, max_wait_seconds=5)
+    store = Store(settings, unique, topics, inventory)
+    app = _app(env)
+    try:
+        now, killed = DAY_START, False
+        while now <= LAST_CHECKOUT:
+            if now < DAY_END:
+                store.tick(now)
+            else:  # the doors are closed: the last customers finish and pay
+                store.drain_bridge()
+                store.consume("pos_shelf", ShelfEvent, store.pos.on_shelf_event)
+                store.pos.checkout_due_customers(now)
+            if not killed and now >= DAY_START + timedelta(hours=9):
+                app.send_signal(signal.SIGKILL)  # mid-day, whatever it was doing
+                app.wait()
+                send(settings, topics["shelf"], ["{poison", {"event_id": "x", "event_type": "pickup"}])
+                send(settings, topics["pos"], ['{"items": 1}'])
+                app, killed = _app(env), True
+            now += STEP
+        store.close()
+
+        events = _valid(ShelfEvent, consume_all(settings, topics["shelf"], 1, timeout_s=20))
+        sales = _valid(PosTransaction, consume_all(settings, topics["pos"], 1, timeout_s=20))
+        assert events and sales
+        opening = dict(zip(inventory["shelf_id"], inventory["current_stock"], strict=True))
+        expected = Counter(opening)
+        for e in events:
+            expected[e.item_id] += (
+                -e.quantity if e.event_type == "pickup" else e.quantity if e.event_type == "putback" else 0
+            )
+        moved = {e.item_id for e in events}
+
+        def shelf_state():
+            return {
+                r.shelf_id: r.current_stock
+                for r in spark.read.format("delta").load(str(delta / "cleansed/shelf_state")).collect()
+            }
+
+        def batch_totals():
+            totals = Counter()
+            for r in spark.read.format("delta").load(str(delta / "cleansed/shelf_batch_state")).collect():
+                assert r.batch_quantity_store >= 0
+                totals[r.shelf_id] += r.batch_quantity_store
+            return totals
+
+        _wait(lambda: all(shelf_state().get(s) == expected[s] for s in moved), 600, "the shelf ledger")
+        sold = Counter()
+        for t in sales:
+            for item in t.items:
+                sold[item.item_id] += item.quantity
+        opening_batches = Counter()
+        for r in fetch_rows(settings, "SELECT shelf_id, batch_quantity_store FROM ref.store_batches"):
+            opening_batches[r["shelf_id"]] += r["batch_quantity_store"]
+        _wait(
+            lambda: all(batch_totals()[s] == opening_batches[s] - sold[s] for s in moved),
+            600,
+            "the batch ledger",
+        )
+    finally:
+        app.send_signal(signal.SIGTERM)
+        app.wait(timeout=120)
+
+    state = shelf_state()
+    assert min(state.values()) >= 0
+    # every unit that left a shelf was bought or put back: nobody is in the store any more
+    assert (
+        {s: state[s] for s in moved}
+        == {s: expected[s] for s in moved}
+        == {s: store.shelf.stock[s] for s in moved}
+    )
+    totals = batch_totals()
+    assert {s: totals[s] for s in moved} == {s: state[s] for s in moved}
+    assert all(state[s] == opening[s] for s in opening if s not in moved)
+
+    raw = spark.read.format("delta").load(str(delta / "raw/shelf_events"))
+    assert raw.count() == raw.select("event_id").distinct().count() == len({e.event_id for e in events})
+    assert spark.read.format("delta").load(str(delta / "raw/pos_transactions")).count() == len(
+        {t.event_id for t in sales}
+    )
+    quarantined = spark.read.format("delta").load(str(delta / "quarantine/shelf_events")).count()
+    assert quarantined == 2
+    assert spark.read.format("delta").load(str(delta / "quarantine/pos_transactions")).count() == 1
