@@ -82,7 +82,13 @@ def test_spark_jobs_run_natively_in_one_spark_application():
 
     manifest = load_manifest()
     names = [s.name for s in manifest]
-    jobs = ["shelf-aggregator", "batch-state-updater", "wh-aggregator", "wh-batch-state-updater", "alerts-sink"]
+    jobs = [
+        "shelf-aggregator",
+        "batch-state-updater",
+        "wh-aggregator",
+        "wh-batch-state-updater",
+        "alerts-sink",
+    ]
     assert "spark-apps" in names and not set(jobs) & set(names)
     (app,) = [s for s in manifest if s.name == "spark-apps"]
     assert app.command[:3] == ("python", "-m", "spark_apps") and set(jobs) <= set(app.command[3:])
