@@ -95,6 +95,9 @@ def topic_factory(stack, settings, unique):
         created.append(name)
 
     yield create
+    admin.close()
+    # a fresh client: the broker drops connections idle for 10 minutes, as a long test leaves this one
+    admin = make_admin(settings, deadline_seconds=60)
     if created:
         admin.delete_topics(created)
     # consumer groups a test made (named test-<unique>-...) go too, so `make status` stays readable

@@ -23,7 +23,7 @@ from tests.integration.spark_apps.ledger_harness import send
 DAY_START = datetime(2026, 1, 1, 7, 0, tzinfo=UTC)
 DAY_END = datetime(2026, 1, 2, 0, 0, tzinfo=UTC)
 LAST_CHECKOUT = DAY_END + timedelta(hours=4)
-STEP = timedelta(minutes=5)
+STEP = timedelta(minutes=10)
 JOBS = ["shelf-aggregator", "batch-state-updater", "alerts-sink"]
 
 
@@ -90,11 +90,12 @@ def test_a_simulated_day_conserves_every_unit(stack, settings, spark, topic_fact
             if not killed and now >= DAY_START + timedelta(hours=9):
                 app.send_signal(signal.SIGKILL)  # mid-day, whatever it was doing
                 app.wait()
-                send(settings, topics["shelf"], ["{poison", {"event_id": "x", "event_type": "pickup"}])
-                send(settings, topics["pos"], ['{"items": 1}'])
                 app, killed = _app(env), True
             now += STEP
         store.close()
+        # poison in both streams (after the day: the test's own producers would choke on it)
+        send(settings, topics["shelf"], ["{poison", {"event_id": "x", "event_type": "pickup"}])
+        send(settings, topics["pos"], ['{"items": 1}'])
 
         events = _valid(ShelfEvent, consume_all(settings, topics["shelf"], 1, timeout_s=20))
         sales = _valid(PosTransaction, consume_all(settings, topics["pos"], 1, timeout_s=20))
