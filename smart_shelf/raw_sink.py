@@ -68,18 +68,21 @@ def process_raw_batch(sink: RawSink, settings: Settings, parsed: DataFrame, batc
     if sink.known is not None:
         parsed = refuse_unknown(parsed, sink.known)
     parsed = parsed.persist()
+    counts = parsed.groupBy(F.col("invalid_reason").isNull().alias("valid")).count().collect()
+    appended = next((row["count"] for row in counts if row["valid"]), 0)
+    refused = next((row["count"] for row in counts if not row["valid"]), 0)
     valid, dead = split_valid(parsed, sink.topic)
-    appended = valid.count()
     if appended:
         append_delta(valid, delta_path(settings, "raw", sink.table), f"{sink.job}/raw/{sink.table}", batch_id)
-    dead_letters_out(
-        dead,
-        settings,
-        delta_path(settings, "quarantine", sink.table),
-        dead_letter_topic(sink.topic),
-        f"{sink.job}/quarantine/{sink.table}",
-        batch_id,
-    )
+    if refused:
+        dead_letters_out(
+            dead,
+            settings,
+            delta_path(settings, "quarantine", sink.table),
+            dead_letter_topic(sink.topic),
+            f"{sink.job}/quarantine/{sink.table}",
+            batch_id,
+        )
     parsed.unpersist()
     return appended
 

@@ -2,14 +2,20 @@
 
     events (parsed, deduplicated by event_id)
       -> groupBy(ledger key).applyInPandasWithState      state store: one ledger document per key
-      -> foreachBatch: MERGE the changed state rows into Delta (txnAppId/txnVersion = query/batch),
-         publish them to the compacted state topic and the raised alerts to `alerts`
+      -> foreachBatch: publish the changed state rows to the compacted state topic (keyed by the
+         state's keys) and the raised alerts to `alerts`
+    state topic -> the state table's mirror query: MERGE the latest row per key into Delta
+         (txnAppId/txnVersion = query/batch), on its own, slower trigger
+
+The topic is the ledger's output and the Delta table follows it: a Delta MERGE costs seconds
+whatever its size, so it is kept off the path from an event to its effect on the topic.
 
 A ledger is a small pure object (a job's `rules.py`): `apply(reading) -> alerts`, `changed()` (the
 state rows its readings moved), `dumps()`/`loads()`. The state store and the Kafka offsets commit
 together at the end of a micro-batch; a batch replayed after a crash starts from the previous state
 and yields the same rows, which Delta skips (same txn version) and the compacted topics absorb
-(same value per key). A key's first ledger is opened from the opening balances (`open_ledger`).
+(same value per key). A key's first ledger is opened from the opening balances (`open_ledger`), which
+are published once, before the ledger's first micro-batch.
 """
 
 from __future__ import annotations
@@ -19,19 +25,21 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
+from pathlib import Path
 from typing import Any, Protocol
 
+import numpy as np
 import pandas as pd
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 from pyspark.sql.streaming import StreamingQuery
 from pyspark.sql.streaming.state import GroupState, GroupStateTimeout
 
-from smart_shelf.contracts import Alert, Event, to_json
+from smart_shelf.contracts import Alert, Event, key_of, to_json
 from smart_shelf.delta_io import upsert
 from smart_shelf.settings import Settings
 from smart_shelf.spark import checkpoint_path, trigger
-from smart_shelf.spark_io import append_delta, publish
+from smart_shelf.spark_io import publish, read_topic
 from smart_shelf.spark_schemas import struct_type
 
 log = logging.getLogger(__name__)
@@ -86,8 +94,10 @@ def update_ledger(
     ledger = rules.load_ledger(state.get[0]) if state.exists else rules.open_ledger(key[0])
     if ledger is None:
         return  # refused by the job's raw query ("unknown shelf"), which quarantines it
-    readings = pd.concat(list(frames), ignore_index=True).sort_values(ORDER_COLUMNS, kind="stable")
-    alerts = [a for row in readings.itertuples(index=False) for a in ledger.apply(rules.reading(row))]
+    frame = pd.concat(list(frames), ignore_index=True)
+    order = np.lexsort([frame[c].to_numpy() for c in reversed(ORDER_COLUMNS)])
+    rows = frame.iloc[order].itertuples(index=False, name="Reading")
+    alerts = [a for row in rows for a in ledger.apply(rules.reading(row))]
     state.update((ledger.dumps(),))
     out = [("state", None, to_json(row)) for row in ledger.changed()]
     out += [("alert", a.alert_id, to_json(a)) for a in alerts]
@@ -96,16 +106,30 @@ def update_ledger(
 
 
 def write_ledger_batch(sink: LedgerSink, settings: Settings, out: DataFrame, batch_id: int) -> None:
-    """One micro-batch of ledger output to Delta (once per batch) and to the state and alert topics."""
+    """One micro-batch of ledger output: state rows to the state topic, alerts to the alerts topic."""
     out = out.persist()
-    states = out.where(F.col("kind") == "state")
-    rows = states.select(F.from_json("value", struct_type(sink.model)).alias("r")).select("r.*")
-    upsert(sink.state_path, rows, sink.keys, app_id=f"{sink.job}/{sink.query}", version=batch_id)
-    key = F.concat_ws("::", *(F.col(f"r.{k}") for k in sink.keys))
-    keyed = states.select(F.from_json("value", struct_type(sink.model)).alias("r"), "value")
-    publish(keyed.select(key.alias("key"), "value"), settings, sink.state_topic)
-    publish(out.where(F.col("kind") == "alert"), settings, sink.alerts_topic)
+    kinds = {row["kind"]: row["count"] for row in out.groupBy("kind").count().collect()}
+    if kinds.get("state"):
+        states = out.where(F.col("kind") == "state").select(
+            F.from_json("value", struct_type(sink.model)).alias("r"), "value"
+        )
+        key = F.concat_ws("::", *(F.col(f"r.{k}") for k in sink.keys))
+        publish(states.select(key.alias("key"), "value"), settings, sink.state_topic)
+    if kinds.get("alert"):
+        publish(out.where(F.col("kind") == "alert"), settings, sink.alerts_topic)
     out.unpersist()
+
+
+def mirror_batch(sink: LedgerSink, records: DataFrame, batch_id: int) -> None:
+    """State topic records -> the latest row per key -> MERGE into the Delta state table, once."""
+    latest = Window.partitionBy("key").orderBy(F.col("partition").desc(), F.col("offset").desc())
+    rows = (
+        records.withColumn("_n", F.row_number().over(latest))
+        .where("_n = 1")
+        .select(F.from_json("value", struct_type(sink.model)).alias("r"))
+        .select("r.*")
+    )
+    upsert(sink.state_path, rows, sink.keys, app_id=f"{sink.job}/{sink.query}_table", version=batch_id)
 
 
 def start_ledger_query(
@@ -129,16 +153,39 @@ def start_ledger_query(
     )
 
 
-def open_state(spark: SparkSession, sink: LedgerSink, settings: Settings, opening: Sequence[Event]) -> None:
-    """An empty state table starts from the opening balances; then the whole table is published, so
-    the compacted topic holds every key (also after a crash between the two)."""
-    table = spark.read.format("delta").load(sink.state_path)
-    if table.isEmpty() and opening:
-        schema = struct_type(sink.model)
-        rows = [tuple(row.model_dump()[f.name] for f in schema.fields) for row in opening]
-        append_delta(spark.createDataFrame(rows, schema), sink.state_path, f"{sink.job}/opening", 0)
-        log.info("%s: %d opening rows in %s", sink.job, len(rows), sink.state_path)
-        table = spark.read.format("delta").load(sink.state_path)
-    key = F.concat_ws("::", *(F.col(k) for k in sink.keys))
-    value = F.to_json(F.struct(*table.columns))
-    publish(table.select(key.alias("key"), value.alias("value")), settings, sink.state_topic)
+def start_ledger(
+    spark: SparkSession,
+    settings: Settings,
+    readings: DataFrame,
+    key_column: str,
+    rules: LedgerRules,
+    sink: LedgerSink,
+    opening: Sequence[Event],
+) -> list[StreamingQuery]:
+    """The ledger query and the state table's mirror query; before the ledger's first micro-batch
+    the opening balances go to the state topic (and from there to the table)."""
+    if not _committed_any(checkpoint_path(settings, sink.job, sink.query)):
+        publish_rows(spark, settings, sink, opening)
+        log.info("%s: %d opening rows published to %s", sink.job, len(opening), sink.state_topic)
+    ledger = start_ledger_query(readings, key_column, rules, sink, settings)
+    records = read_topic(spark, settings, sink.state_topic, starting_offsets="earliest")
+    mirror = (
+        records.writeStream.foreachBatch(partial(mirror_batch, sink))
+        .option("checkpointLocation", checkpoint_path(settings, sink.job, f"{sink.query}_table"))
+        .trigger(**trigger(settings, settings.state_table_trigger_seconds))
+        .queryName(f"{sink.job}-{sink.query}_table")
+        .start()
+    )
+    return [ledger, mirror]
+
+
+def publish_rows(spark: SparkSession, settings: Settings, sink: LedgerSink, rows: Sequence[Event]) -> None:
+    if not rows:
+        return
+    values = [(key_of(r.model_dump(mode="json"), sink.keys), to_json(r)) for r in rows]
+    publish(spark.createDataFrame(values, "key string, value string"), settings, sink.state_topic)
+
+
+def _committed_any(checkpoint: str) -> bool:
+    commits = Path(checkpoint) / "commits"
+    return commits.is_dir() and any(p.name.isdigit() for p in commits.iterdir())

@@ -19,14 +19,7 @@ from smart_shelf.postgres_client import fetch_rows
 from smart_shelf.raw_sink import RawSink, parsed_stream, start_raw_query
 from smart_shelf.settings import BatchStateSettings
 from smart_shelf.spark import delta_path
-from smart_shelf.spark_ledger import (
-    LedgerRules,
-    LedgerSink,
-    event_time_us,
-    open_state,
-    start_ledger_query,
-    utc,
-)
+from smart_shelf.spark_ledger import LedgerRules, LedgerSink, event_time_us, start_ledger, utc
 from smart_shelf.store.batches import Batches
 from spark_apps.batch_state_updater.rules import BatchReading, StoreBatchLedger
 
@@ -146,12 +139,12 @@ def sink(settings: BatchStateSettings) -> LedgerSink:
 def start(spark: SparkSession, settings: BatchStateSettings) -> list[StreamingQuery]:
     opening = opening_ledgers(settings)
     ledger_sink = sink(settings)
-    open_state(spark, ledger_sink, settings, [row for ledger in opening.values() for row in ledger.changed()])
+    balances = [row for ledger in opening.values() for row in ledger.changed()]
     for ledger in opening.values():
         ledger.touched.clear()
     raw = RawSink(JOB, settings.topic_pos_transactions, "pos_transactions", PosTransaction)
     rules = LedgerRules(partial(open_ledger, opening), StoreBatchLedger.loads, reading)
     return [
         start_raw_query(spark, settings, raw),
-        start_ledger_query(readings(spark, settings), "shelf_id", rules, ledger_sink, settings),
+        *start_ledger(spark, settings, readings(spark, settings), "shelf_id", rules, ledger_sink, balances),
     ]

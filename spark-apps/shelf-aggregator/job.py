@@ -20,14 +20,7 @@ from smart_shelf.postgres_client import fetch_rows
 from smart_shelf.raw_sink import KnownKeys, RawSink, parsed_stream, start_raw_query
 from smart_shelf.settings import ShelfAggregatorSettings
 from smart_shelf.spark import delta_path
-from smart_shelf.spark_ledger import (
-    LedgerRules,
-    LedgerSink,
-    event_time_us,
-    open_state,
-    start_ledger_query,
-    utc,
-)
+from smart_shelf.spark_ledger import LedgerRules, LedgerSink, event_time_us, start_ledger, utc
 from spark_apps.shelf_aggregator.rules import ShelfLedger, ShelfReading
 
 log = logging.getLogger(__name__)
@@ -97,7 +90,7 @@ def sink(settings: ShelfAggregatorSettings) -> LedgerSink:
 def start(spark: SparkSession, settings: ShelfAggregatorSettings) -> list[StreamingQuery]:
     opening = opening_ledgers(settings)
     ledger_sink = sink(settings)
-    open_state(spark, ledger_sink, settings, [ledger.state() for ledger in opening.values()])
+    balances = [ledger.state() for ledger in opening.values()]
     known = spark.createDataFrame([(s,) for s in opening], "known_key string")
     raw = RawSink(
         JOB,
@@ -109,5 +102,5 @@ def start(spark: SparkSession, settings: ShelfAggregatorSettings) -> list[Stream
     rules = LedgerRules(partial(open_ledger, opening), ShelfLedger.loads, reading)
     return [
         start_raw_query(spark, settings, raw),
-        start_ledger_query(readings(spark, settings), "shelf_id", rules, ledger_sink, settings),
+        *start_ledger(spark, settings, readings(spark, settings), "shelf_id", rules, ledger_sink, balances),
     ]

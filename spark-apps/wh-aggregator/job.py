@@ -18,14 +18,7 @@ from smart_shelf.postgres_client import fetch_rows
 from smart_shelf.raw_sink import KnownKeys, RawSink, parsed_stream, start_raw_query
 from smart_shelf.settings import WarehouseAggregatorSettings
 from smart_shelf.spark import delta_path
-from smart_shelf.spark_ledger import (
-    LedgerRules,
-    LedgerSink,
-    event_time_us,
-    open_state,
-    start_ledger_query,
-    utc,
-)
+from smart_shelf.spark_ledger import LedgerRules, LedgerSink, event_time_us, start_ledger, utc
 from spark_apps.wh_aggregator.rules import WarehouseLedger, WarehouseReading
 
 JOB = "wh-aggregator"
@@ -94,7 +87,7 @@ def sink(settings: WarehouseAggregatorSettings) -> LedgerSink:
 def start(spark: SparkSession, settings: WarehouseAggregatorSettings) -> list[StreamingQuery]:
     opening = opening_ledgers(settings)
     ledger_sink = sink(settings)
-    open_state(spark, ledger_sink, settings, [ledger.state() for ledger in opening.values()])
+    balances = [ledger.state() for ledger in opening.values()]
     known = spark.createDataFrame([(s,) for s in opening], "known_key string")
     raw = RawSink(
         JOB,
@@ -106,5 +99,7 @@ def start(spark: SparkSession, settings: WarehouseAggregatorSettings) -> list[St
     rules = LedgerRules(partial(open_ledger, opening), WarehouseLedger.loads, reading)
     return [
         start_raw_query(spark, settings, raw),
-        start_ledger_query(warehouse_readings(spark, settings), "shelf_id", rules, ledger_sink, settings),
+        *start_ledger(
+            spark, settings, warehouse_readings(spark, settings), "shelf_id", rules, ledger_sink, balances
+        ),
     ]

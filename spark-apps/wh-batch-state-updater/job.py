@@ -16,7 +16,7 @@ from smart_shelf.contracts import WarehouseBatchState
 from smart_shelf.postgres_client import fetch_rows
 from smart_shelf.settings import WarehouseBatchSettings
 from smart_shelf.spark import delta_path
-from smart_shelf.spark_ledger import LedgerRules, LedgerSink, open_state, start_ledger_query
+from smart_shelf.spark_ledger import LedgerRules, LedgerSink, start_ledger
 from smart_shelf.store.batches import Batches
 from spark_apps.wh_aggregator.job import reading, warehouse_readings
 from spark_apps.wh_batch_state_updater.rules import WarehouseBatchLedger
@@ -65,8 +65,10 @@ def sink(settings: WarehouseBatchSettings) -> LedgerSink:
 def start(spark: SparkSession, settings: WarehouseBatchSettings) -> list[StreamingQuery]:
     opening = opening_ledgers(settings)
     ledger_sink = sink(settings)
-    open_state(spark, ledger_sink, settings, [row for ledger in opening.values() for row in ledger.changed()])
+    balances = [row for ledger in opening.values() for row in ledger.changed()]
     for ledger in opening.values():
         ledger.touched.clear()
     rules = LedgerRules(partial(open_ledger, opening), WarehouseBatchLedger.loads, reading)
-    return [start_ledger_query(warehouse_readings(spark, settings), "shelf_id", rules, ledger_sink, settings)]
+    return start_ledger(
+        spark, settings, warehouse_readings(spark, settings), "shelf_id", rules, ledger_sink, balances
+    )

@@ -136,7 +136,9 @@ def bench_ledgers(settings) -> dict:
         moved = lambda: any(watcher.latest.get(s, opening[s]) != opening[s] for s in shelves)  # noqa: E731
         assert _wait_until(moved, 900), "the ledger application published no movement"
         started = time.monotonic()
-        assert _wait_until(lambda: all(watcher.latest.get(s) == stock[s] for s in shelves), 900), "backlog not absorbed"
+        assert _wait_until(
+            lambda: all(watcher.latest.get(s) == stock[s] for s in shelves), 900
+        ), "backlog not absorbed"
         result["backlog_seconds"] = time.monotonic() - started
         result["events_per_s"] = BACKLOG / result["backlog_seconds"]
 

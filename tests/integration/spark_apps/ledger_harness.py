@@ -19,12 +19,13 @@ def send(settings, topic: str, payloads: list, key: str = "k") -> None:
 
 
 def run_once(spark, module, job_settings) -> None:
-    """Start the job's queries with availableNow settings and wait until each has drained its input."""
-    queries = module.start(spark, job_settings)
-    for query in queries:
-        query.awaitTermination(300)
-        assert not query.isActive, f"{query.name} did not finish"
-        assert query.exception() is None, query.exception()
+    """Run the job's queries (availableNow) until each has drained its input; then once more, so that
+    a query reading another's output (a state table's mirror of its topic) sees all of it."""
+    for _ in range(2):
+        for query in module.start(spark, job_settings):
+            query.awaitTermination(300)
+            assert not query.isActive, f"{query.name} did not finish"
+            assert query.exception() is None, query.exception()
 
 
 def latest_by_key(settings, topic: str, expected: int) -> dict[str, dict]:
