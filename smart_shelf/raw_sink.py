@@ -105,4 +105,12 @@ def parsed_stream(spark: SparkSession, settings: Settings, topic: str, model: ty
 def start_raw_query(spark: SparkSession, settings: Settings, sink: RawSink) -> StreamingQuery:
     stream = parsed_stream(spark, settings, sink.topic, sink.model)
     process = partial(process_raw_batch, sink, settings)
-    return start_batch_query(stream, process, settings, job=sink.job, query=f"raw_{sink.table}")
+    # nothing waits on the raw tables: larger, rarer appends leave the cores to the ledgers
+    return start_batch_query(
+        stream,
+        process,
+        settings,
+        job=sink.job,
+        query=f"raw_{sink.table}",
+        seconds=settings.delta_trigger_seconds,
+    )

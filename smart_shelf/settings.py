@@ -74,8 +74,9 @@ class Settings(BaseSettings):
     spark_shuffle_partitions: int = Field(4, ge=2, le=4)
     spark_driver_memory: str = "1g"
     spark_trigger_seconds: float = Field(5.0, gt=0)
-    # How often the Delta state tables catch up with their state topics (a MERGE costs seconds).
-    state_table_trigger_seconds: float = Field(30.0, gt=0)
+    # How often the Delta tables nothing waits on (raw events, the state tables' mirrors of their
+    # topics) are written: each write costs seconds whatever its size, so they batch more.
+    delta_trigger_seconds: float = Field(30.0, gt=0)
     # Process what the topics hold, then stop (catch-up runs and tests), instead of every few seconds.
     spark_available_now: bool = False
     starting_offsets: str = "earliest"

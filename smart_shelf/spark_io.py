@@ -60,13 +60,14 @@ def start_batch_query(
     *,
     job: str,
     query: str,
+    seconds: float | None = None,
 ) -> StreamingQuery:
-    """A foreachBatch query with its own checkpoint (delta/_checkpoints/<job>/<query>) and the
-    configured trigger interval."""
+    """A foreachBatch query with its own checkpoint (delta/_checkpoints/<job>/<query>), triggered
+    every `seconds` (default SPARK_TRIGGER_SECONDS)."""
     return (
         stream.writeStream.foreachBatch(process)
         .option("checkpointLocation", checkpoint_path(settings, job, query))
-        .trigger(**trigger(settings))
+        .trigger(**trigger(settings, seconds))
         .queryName(f"{job}-{query}")
         .start()
     )

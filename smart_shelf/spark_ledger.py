@@ -172,7 +172,7 @@ def start_ledger(
     mirror = (
         records.writeStream.foreachBatch(partial(mirror_batch, sink))
         .option("checkpointLocation", checkpoint_path(settings, sink.job, f"{sink.query}_table"))
-        .trigger(**trigger(settings, settings.state_table_trigger_seconds))
+        .trigger(**trigger(settings, settings.delta_trigger_seconds))
         .queryName(f"{sink.job}-{sink.query}_table")
         .start()
     )

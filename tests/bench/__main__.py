@@ -4,6 +4,8 @@ Starts the infrastructure if needed, then measures:
   - Redis XADD, pipelined (the producers' write path);
   - the redis-kafka-bridge end to end (XREADGROUP -> validate -> idempotent produce -> XACK), beside
     Kafka's own ProducerPerformance with the same record size, acks=all and idempotence;
+  - the ledger jobs in one Spark application: shelf_events -> shelf_state throughput over a backlog,
+    and the delay from an event's write to Kafka until its effect is in the shelf_state topic;
   - resident memory of every service.
 Writes docs/benchmarks.md.
 """
@@ -31,6 +33,7 @@ from smart_shelf.runner.infra import _java
 from smart_shelf.runner.supervisor import Supervisor
 from smart_shelf.settings import get_settings
 from store_data.generator import generate_store
+from tests.bench.ledgers import BATCH_LIMIT, RATES_PER_S, bench_ledgers
 
 MANUAL_MARKER = "<!-- measured by hand below; make bench keeps this part -->"
 N_EVENTS = 50_000
@@ -165,6 +168,7 @@ def main() -> None:
     finally:
         admin.delete_topics(topics)
         admin.close()
+    ledgers = bench_ledgers(settings)
     memory = [(s.name, s.rss_mib) for s in supervisor.status() if s.rss_mib]
 
     path = REPO_ROOT / "docs" / "benchmarks.md"
@@ -189,6 +193,24 @@ def main() -> None:
         f"| kafka-python producer alone, idempotent, acks=all, gzip (reference) | {python_producer:,.0f} |",
         f"| Kafka's ProducerPerformance (Java), same size and settings (reference) | {reference:,.0f} |",
         f"| **redis-kafka-bridge**: XREADGROUP, validate, produce, wait for acks, XACK | {bridge['bridge_per_s']:,.0f} |",
+        "",
+        "## Spark ledgers (shelf-aggregator, batch-state-updater, wh-aggregator, wh-batch-state-updater,"
+        " alerts-sink in one Spark application, local[2])",
+        "",
+        f"Backlog: {ledgers['backlog']:,} shelf events, read {BATCH_LIMIT:,} per micro-batch; then a steady"
+        f" load at each rate for {ledgers['rate_seconds']} s. Ledgers trigger every second, raw and"
+        " state tables every 30 s.",
+        "",
+        "| what | measured | aim |",
+        "|---|---:|---:|",
+        f"| shelf_events -> shelf_state, backlog worked off | {ledgers['events_per_s']:,.0f} events/s | 20,000 |",
+        *[
+            f"| delay from the write to Kafka to the effect in shelf_state at {rate:,} events/s, p50 / p95"
+            f" ({ledgers[rate]['samples']:,} events) | {ledgers[rate]['p50_s']:.1f} s / {ledgers[rate]['p95_s']:.1f} s"
+            " | p95 3 s |"
+            for rate in RATES_PER_S
+        ],
+        f"| resident memory of the application (driver, JVM, Python workers) | {ledgers['rss_mib']:,.0f} MiB | |",
         "",
         "## Start-up and data",
         "",

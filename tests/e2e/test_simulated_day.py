@@ -73,7 +73,7 @@ def test_a_simulated_day_conserves_every_unit(stack, settings, spark, topic_fact
         "TOPIC_BATCH_STATE": topics["batch_state"],
         "TOPIC_ALERTS": topics["alerts"],
         "SPARK_TRIGGER_SECONDS": "2",
-        "STATE_TABLE_TRIGGER_SECONDS": "2",
+        "DELTA_TRIGGER_SECONDS": "2",
         "LOG_LEVEL": "WARNING",
     }
     inventory = load_inventory(settings, max_wait_seconds=5)

@@ -50,7 +50,7 @@ def test_killed_and_restarted_aggregator_gives_the_same_state(
         "TOPIC_ALERTS": alerts_topic,
         "SPARK_TRIGGER_SECONDS": "1",
         "MAX_OFFSETS_PER_TRIGGER": "300",
-        "STATE_TABLE_TRIGGER_SECONDS": "2",
+        "DELTA_TRIGGER_SECONDS": "2",
         "LOG_LEVEL": "WARNING",
     }
     # pickups and putbacks that never take a shelf below zero: each shelf loses at most 1 unit per 3 events
