@@ -21,7 +21,7 @@ are published once, before the ledger's first micro-batch.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
@@ -35,10 +35,11 @@ from pyspark.sql import functions as F
 from pyspark.sql.streaming import StreamingQuery
 from pyspark.sql.streaming.state import GroupState, GroupStateTimeout
 
+from smart_shelf import delta_tables
 from smart_shelf.contracts import Alert, Event, key_of, to_json
 from smart_shelf.delta_io import upsert
 from smart_shelf.settings import Settings
-from smart_shelf.spark import checkpoint_path, trigger
+from smart_shelf.spark import checkpoint_path, delta_path, trigger
 from smart_shelf.spark_io import publish, read_topic
 from smart_shelf.spark_schemas import struct_type
 
@@ -56,6 +57,9 @@ class Ledger(Protocol):
     def changed(self) -> list[Event]: ...
 
     def dumps(self) -> str: ...
+
+    @classmethod
+    def loads(cls, text: str) -> Ledger: ...
 
 
 @dataclass(frozen=True)
@@ -76,6 +80,31 @@ class LedgerSink:
     state_path: str
     state_topic: str
     alerts_topic: str
+
+
+def open_copy(opening: Mapping[str, Ledger], key: str) -> Ledger | None:
+    """The key's opening ledger as a copy (never the shared one), or None for a key the store lacks."""
+    ledger = opening.get(key)
+    return None if ledger is None else type(ledger).loads(ledger.dumps())
+
+
+def present(value):
+    """pandas gives NaN/NaT for a missing value: None instead."""
+    return None if value is None or value != value else value
+
+
+def ledger_sink(settings: Settings, job: str, table: str, state_topic: str) -> LedgerSink:
+    """The sink of a ledger kept in delta/cleansed/<table>: its contract and keys from delta_tables."""
+    spec = delta_tables.table("cleansed", table)
+    return LedgerSink(
+        job=job,
+        query=table,
+        model=spec.model,
+        keys=spec.keys,
+        state_path=delta_path(settings, "cleansed", table),
+        state_topic=state_topic,
+        alerts_topic=settings.topic_alerts,
+    )
 
 
 def event_time_us(column: str = "event.timestamp") -> F.Column:

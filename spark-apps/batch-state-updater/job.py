@@ -14,12 +14,20 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.streaming import StreamingQuery
 
-from smart_shelf.contracts import PosTransaction, ShelfBatchState, ShelfEvent
+from smart_shelf.contracts import PosTransaction, ShelfEvent
 from smart_shelf.postgres_client import fetch_rows
 from smart_shelf.raw_sink import RawSink, parsed_stream, start_raw_query
 from smart_shelf.settings import BatchStateSettings
-from smart_shelf.spark import delta_path
-from smart_shelf.spark_ledger import LedgerRules, LedgerSink, event_time_us, start_ledger, utc
+from smart_shelf.spark_ledger import (
+    LedgerRules,
+    LedgerSink,
+    event_time_us,
+    ledger_sink,
+    open_copy,
+    present,
+    start_ledger,
+    utc,
+)
 from smart_shelf.store.batches import Batches
 from spark_apps.batch_state_updater.rules import BatchReading, StoreBatchLedger
 
@@ -58,26 +66,16 @@ def opening_ledgers(settings: BatchStateSettings) -> dict[str, StoreBatchLedger]
     return ledgers
 
 
-def open_ledger(opening: dict[str, StoreBatchLedger], shelf_id: str) -> StoreBatchLedger | None:
-    ledger = opening.get(shelf_id)
-    return None if ledger is None else StoreBatchLedger.loads(ledger.dumps())
-
-
-def _value(x):
-    """pandas gives NaN/NaT for a missing value."""
-    return None if x is None or x != x else x
-
-
 def reading(row) -> BatchReading:
     return BatchReading(
         event_id=row.event_id,
         kind=row.kind,
         timestamp=utc(row.event_us),
         quantity=int(row.quantity),
-        transaction_id=_value(row.transaction_id),
-        batch_code=_value(row.batch_code),
-        received_date=_value(row.received_date),
-        expiry_date=_value(row.expiry_date),
+        transaction_id=present(row.transaction_id),
+        batch_code=present(row.batch_code),
+        received_date=present(row.received_date),
+        expiry_date=present(row.expiry_date),
     )
 
 
@@ -125,15 +123,7 @@ def readings(spark: SparkSession, settings: BatchStateSettings) -> DataFrame:
 
 
 def sink(settings: BatchStateSettings) -> LedgerSink:
-    return LedgerSink(
-        job=JOB,
-        query="shelf_batch_state",
-        model=ShelfBatchState,
-        keys=("shelf_id", "batch_code"),
-        state_path=delta_path(settings, "cleansed", "shelf_batch_state"),
-        state_topic=settings.topic_batch_state,
-        alerts_topic=settings.topic_alerts,
-    )
+    return ledger_sink(settings, JOB, "shelf_batch_state", settings.topic_batch_state)
 
 
 def start(spark: SparkSession, settings: BatchStateSettings) -> list[StreamingQuery]:
@@ -143,7 +133,7 @@ def start(spark: SparkSession, settings: BatchStateSettings) -> list[StreamingQu
     for ledger in opening.values():
         ledger.touched.clear()
     raw = RawSink(JOB, settings.topic_pos_transactions, "pos_transactions", PosTransaction)
-    rules = LedgerRules(partial(open_ledger, opening), StoreBatchLedger.loads, reading)
+    rules = LedgerRules(partial(open_copy, opening), StoreBatchLedger.loads, reading)
     return [
         start_raw_query(spark, settings, raw),
         *start_ledger(spark, settings, readings(spark, settings), "shelf_id", rules, ledger_sink, balances),

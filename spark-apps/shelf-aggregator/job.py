@@ -15,12 +15,20 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.streaming import StreamingQuery
 
-from smart_shelf.contracts import ShelfEvent, ShelfState
+from smart_shelf.contracts import ShelfEvent
 from smart_shelf.postgres_client import fetch_rows
 from smart_shelf.raw_sink import KnownKeys, RawSink, parsed_stream, start_raw_query
 from smart_shelf.settings import ShelfAggregatorSettings
-from smart_shelf.spark import delta_path
-from smart_shelf.spark_ledger import LedgerRules, LedgerSink, event_time_us, start_ledger, utc
+from smart_shelf.spark_ledger import (
+    LedgerRules,
+    LedgerSink,
+    event_time_us,
+    ledger_sink,
+    open_copy,
+    present,
+    start_ledger,
+    utc,
+)
 from spark_apps.shelf_aggregator.rules import ShelfLedger, ShelfReading
 
 log = logging.getLogger(__name__)
@@ -43,19 +51,14 @@ def opening_ledgers(settings: ShelfAggregatorSettings) -> dict[str, ShelfLedger]
     }
 
 
-def open_ledger(opening: dict[str, ShelfLedger], shelf_id: str) -> ShelfLedger | None:
-    ledger = opening.get(shelf_id)
-    return None if ledger is None else ShelfLedger.loads(ledger.dumps())  # a copy, never the shared one
-
-
 def reading(row) -> ShelfReading:
     return ShelfReading(
         event_id=row.event_id,
         event_type=row.event_type,
         customer_id=row.customer_id,
         timestamp=utc(row.event_us),
-        quantity=None if row.quantity is None or row.quantity != row.quantity else int(row.quantity),
-        delta_weight=None if row.delta_weight != row.delta_weight else row.delta_weight,
+        quantity=None if present(row.quantity) is None else int(row.quantity),
+        delta_weight=present(row.delta_weight),
     )
 
 
@@ -76,15 +79,7 @@ def readings(spark: SparkSession, settings: ShelfAggregatorSettings) -> DataFram
 
 
 def sink(settings: ShelfAggregatorSettings) -> LedgerSink:
-    return LedgerSink(
-        job=JOB,
-        query="shelf_state",
-        model=ShelfState,
-        keys=("shelf_id",),
-        state_path=delta_path(settings, "cleansed", "shelf_state"),
-        state_topic=settings.topic_shelf_state,
-        alerts_topic=settings.topic_alerts,
-    )
+    return ledger_sink(settings, JOB, "shelf_state", settings.topic_shelf_state)
 
 
 def start(spark: SparkSession, settings: ShelfAggregatorSettings) -> list[StreamingQuery]:
@@ -99,7 +94,7 @@ def start(spark: SparkSession, settings: ShelfAggregatorSettings) -> list[Stream
         ShelfEvent,
         KnownKeys(shelf_of_event(), known, "unknown shelf:"),
     )
-    rules = LedgerRules(partial(open_ledger, opening), ShelfLedger.loads, reading)
+    rules = LedgerRules(partial(open_copy, opening), ShelfLedger.loads, reading)
     return [
         start_raw_query(spark, settings, raw),
         *start_ledger(spark, settings, readings(spark, settings), "shelf_id", rules, ledger_sink, balances),

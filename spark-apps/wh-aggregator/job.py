@@ -13,12 +13,20 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.streaming import StreamingQuery
 
-from smart_shelf.contracts import WarehouseEvent, WarehouseState
+from smart_shelf.contracts import WarehouseEvent
 from smart_shelf.postgres_client import fetch_rows
 from smart_shelf.raw_sink import KnownKeys, RawSink, parsed_stream, start_raw_query
 from smart_shelf.settings import WarehouseAggregatorSettings
-from smart_shelf.spark import delta_path
-from smart_shelf.spark_ledger import LedgerRules, LedgerSink, event_time_us, start_ledger, utc
+from smart_shelf.spark_ledger import (
+    LedgerRules,
+    LedgerSink,
+    event_time_us,
+    ledger_sink,
+    open_copy,
+    present,
+    start_ledger,
+    utc,
+)
 from spark_apps.wh_aggregator.rules import WarehouseLedger, WarehouseReading
 
 JOB = "wh-aggregator"
@@ -33,16 +41,6 @@ def opening_ledgers(settings: WarehouseAggregatorSettings) -> dict[str, Warehous
     }
 
 
-def open_ledger(opening: dict[str, WarehouseLedger], shelf_id: str) -> WarehouseLedger | None:
-    ledger = opening.get(shelf_id)
-    return None if ledger is None else WarehouseLedger.loads(ledger.dumps())
-
-
-def _value(x):
-    """pandas gives NaN/NaT for a missing value."""
-    return None if x is None or x != x else x
-
-
 def reading(row) -> WarehouseReading:
     return WarehouseReading(
         row.event_id,
@@ -50,8 +48,8 @@ def reading(row) -> WarehouseReading:
         utc(row.event_us),
         int(row.qty),
         row.batch_code,
-        _value(row.received_date),
-        _value(row.expiry_date),
+        present(row.received_date),
+        present(row.expiry_date),
     )
 
 
@@ -73,15 +71,7 @@ def warehouse_readings(spark: SparkSession, settings) -> DataFrame:
 
 
 def sink(settings: WarehouseAggregatorSettings) -> LedgerSink:
-    return LedgerSink(
-        job=JOB,
-        query="wh_state",
-        model=WarehouseState,
-        keys=("shelf_id",),
-        state_path=delta_path(settings, "cleansed", "wh_state"),
-        state_topic=settings.topic_wh_state,
-        alerts_topic=settings.topic_alerts,
-    )
+    return ledger_sink(settings, JOB, "wh_state", settings.topic_wh_state)
 
 
 def start(spark: SparkSession, settings: WarehouseAggregatorSettings) -> list[StreamingQuery]:
@@ -96,7 +86,7 @@ def start(spark: SparkSession, settings: WarehouseAggregatorSettings) -> list[St
         WarehouseEvent,
         KnownKeys(F.col("event.shelf_id"), known, "unknown shelf:"),
     )
-    rules = LedgerRules(partial(open_ledger, opening), WarehouseLedger.loads, reading)
+    rules = LedgerRules(partial(open_copy, opening), WarehouseLedger.loads, reading)
     return [
         start_raw_query(spark, settings, raw),
         *start_ledger(

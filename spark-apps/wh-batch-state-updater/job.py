@@ -12,11 +12,9 @@ from functools import partial
 from pyspark.sql import SparkSession
 from pyspark.sql.streaming import StreamingQuery
 
-from smart_shelf.contracts import WarehouseBatchState
 from smart_shelf.postgres_client import fetch_rows
 from smart_shelf.settings import WarehouseBatchSettings
-from smart_shelf.spark import delta_path
-from smart_shelf.spark_ledger import LedgerRules, LedgerSink, start_ledger
+from smart_shelf.spark_ledger import LedgerRules, LedgerSink, ledger_sink, open_copy, start_ledger
 from smart_shelf.store.batches import Batches
 from spark_apps.wh_aggregator.job import reading, warehouse_readings
 from spark_apps.wh_batch_state_updater.rules import WarehouseBatchLedger
@@ -45,21 +43,8 @@ def opening_ledgers(settings: WarehouseBatchSettings) -> dict[str, WarehouseBatc
     return ledgers
 
 
-def open_ledger(opening: dict[str, WarehouseBatchLedger], shelf_id: str) -> WarehouseBatchLedger | None:
-    ledger = opening.get(shelf_id)
-    return None if ledger is None else WarehouseBatchLedger.loads(ledger.dumps())
-
-
 def sink(settings: WarehouseBatchSettings) -> LedgerSink:
-    return LedgerSink(
-        job=JOB,
-        query="wh_batch_state",
-        model=WarehouseBatchState,
-        keys=("shelf_id", "batch_code"),
-        state_path=delta_path(settings, "cleansed", "wh_batch_state"),
-        state_topic=settings.topic_wh_batch,
-        alerts_topic=settings.topic_alerts,
-    )
+    return ledger_sink(settings, JOB, "wh_batch_state", settings.topic_wh_batch)
 
 
 def start(spark: SparkSession, settings: WarehouseBatchSettings) -> list[StreamingQuery]:
@@ -68,7 +53,7 @@ def start(spark: SparkSession, settings: WarehouseBatchSettings) -> list[Streami
     balances = [row for ledger in opening.values() for row in ledger.changed()]
     for ledger in opening.values():
         ledger.touched.clear()
-    rules = LedgerRules(partial(open_ledger, opening), WarehouseBatchLedger.loads, reading)
+    rules = LedgerRules(partial(open_copy, opening), WarehouseBatchLedger.loads, reading)
     return start_ledger(
         spark, settings, warehouse_readings(spark, settings), "shelf_id", rules, ledger_sink, balances
     )

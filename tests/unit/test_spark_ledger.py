@@ -6,8 +6,8 @@ from functools import partial
 
 import pandas as pd
 
-from smart_shelf.spark_ledger import LedgerRules, update_ledger
-from spark_apps.shelf_aggregator.job import open_ledger, reading
+from smart_shelf.spark_ledger import LedgerRules, open_copy, update_ledger
+from spark_apps.shelf_aggregator.job import reading
 from spark_apps.shelf_aggregator.rules import ShelfLedger
 
 T0 = datetime(2026, 1, 1, 10, tzinfo=UTC)
@@ -46,7 +46,7 @@ def _rows(*events):
     return pd.DataFrame([dict(zip(columns, e, strict=True)) for e in events])
 
 
-RULES = LedgerRules(partial(open_ledger, {"S1": ShelfLedger("S1", 3, 0.5, T0)}), ShelfLedger.loads, reading)
+RULES = LedgerRules(partial(open_copy, {"S1": ShelfLedger("S1", 3, 0.5, T0)}), ShelfLedger.loads, reading)
 
 
 def _run(key, frames, state):
