@@ -13,8 +13,10 @@ import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
+from smart_shelf import reconcile
 from smart_shelf.contracts import InvalidEvent, PosTransaction, ShelfEvent, parse_event
 from smart_shelf.postgres_client import fetch_rows
+from smart_shelf.settings import Settings
 from smart_shelf.store.sources import load_inventory
 from tests.conftest import consume_all
 from tests.integration.producers.test_simulated_hour import Store
@@ -24,7 +26,7 @@ DAY_START = datetime(2026, 1, 1, 7, 0, tzinfo=UTC)
 DAY_END = datetime(2026, 1, 2, 0, 0, tzinfo=UTC)
 LAST_CHECKOUT = DAY_END + timedelta(hours=4)
 STEP = timedelta(minutes=10)
-JOBS = ["shelf-aggregator", "batch-state-updater", "alerts-sink"]
+JOBS = ["shelf-aggregator", "batch-state-updater", "wh-aggregator", "wh-batch-state-updater", "alerts-sink"]
 
 
 def _app(env):
@@ -59,18 +61,20 @@ def test_a_simulated_day_conserves_every_unit(stack, settings, spark, topic_fact
             ("alerts", "alerts"),
         )
     }
-    topics["shelf_state"], topics["batch_state"] = (
-        topic_factory("shelf_state"),
-        topic_factory("shelf_batch_state"),
-    )
+    for name in ("shelf_state", "shelf_batch_state", "wh_state", "wh_batch_state"):
+        topics[name] = topic_factory(name)
+    topics["wh_events"] = topic_factory("wh_events", dead_letters=True)
     delta = tmp_path / "delta"
     env = {
         **os.environ,
         "DELTA_ROOT": str(delta),
         "TOPIC_SHELF_EVENTS": topics["shelf"],
         "TOPIC_SHELF_STATE": topics["shelf_state"],
+        "TOPIC_WH_EVENTS": topics["wh_events"],
+        "TOPIC_WH_STATE": topics["wh_state"],
+        "TOPIC_WH_BATCH": topics["wh_batch_state"],
         "TOPIC_POS_TRANSACTIONS": topics["pos"],
-        "TOPIC_BATCH_STATE": topics["batch_state"],
+        "TOPIC_BATCH_STATE": topics["shelf_batch_state"],
         "TOPIC_ALERTS": topics["alerts"],
         "SPARK_TRIGGER_SECONDS": "2",
         "DELTA_TRIGGER_SECONDS": "2",
@@ -135,6 +139,9 @@ def test_a_simulated_day_conserves_every_unit(stack, settings, spark, topic_fact
             600,
             "the batch ledger",
         )
+        wh_tables = [str(delta / "cleansed" / name) for name in ("wh_state", "wh_batch_state")]
+        filled = lambda: all(spark.read.format("delta").load(t).count() for t in wh_tables)  # noqa: E731
+        _wait(filled, 300, "the warehouse tables to hold their opening balances")
     finally:
         app.send_signal(signal.SIGTERM)
         app.wait(timeout=120)
@@ -159,3 +166,6 @@ def test_a_simulated_day_conserves_every_unit(stack, settings, spark, topic_fact
     quarantined = spark.read.format("delta").load(str(delta / "quarantine/shelf_events")).count()
     assert quarantined == 2
     assert spark.read.format("delta").load(str(delta / "quarantine/pos_transactions")).count() == 1
+    # `make reconcile` says the same of every shelf, the warehouse included
+    report = reconcile.checks(spark, Settings(delta_root=delta))
+    assert [(what, failing) for what, _, failing in report if failing] == []

@@ -1,0 +1,127 @@
+"""Checks the ledgers against the events they were built from: python -m smart_shelf.reconcile
+
+Meant for a quiet pipeline (producers stopped, Spark caught up: the Delta tables follow their topics
+every DELTA_TRIGGER_SECONDS). For every shelf:
+  shelf stock   = opening stock - customer pickups + putbacks (customers' and restocks)
+  store batches = opening batches - units sold + units restocked; batches - shelf stock = units in carts
+  warehouse     = opening stock + wh_in - wh_out = the sum of its warehouse batches
+and nothing is negative. Prints one line per check; exits 1 if any fails.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+
+from smart_shelf.logs import configure_logging
+from smart_shelf.postgres_client import fetch_rows
+from smart_shelf.settings import get_settings
+from smart_shelf.spark import build_spark, delta_path
+
+
+def _frame(spark, settings, query: str, columns: str) -> DataFrame:
+    rows = [tuple(r.values()) for r in fetch_rows(settings, query)]
+    return spark.createDataFrame(rows, columns)
+
+
+def _sum_by_shelf(df: DataFrame, value, name: str) -> DataFrame:
+    return df.groupBy("shelf_id").agg(F.coalesce(F.sum(value), F.lit(0)).cast("long").alias(name))
+
+
+def checks(spark, settings) -> list[tuple[str, int, int]]:
+    """(what, shelves checked, shelves that fail) per check."""
+    table = lambda layer, name: spark.read.format("delta").load(delta_path(settings, layer, name))  # noqa: E731
+    opening = _frame(
+        spark,
+        settings,
+        "SELECT shelf_id, current_stock FROM ref.store_inventory",
+        "shelf_id string, opening long",
+    )
+    events = table("raw", "shelf_events").withColumn("shelf_id", F.coalesce("shelf_id", "item_id"))
+    signed = F.when(F.col("event_type") == "pickup", -F.col("quantity")).when(
+        F.col("event_type") == "putback", F.col("quantity")
+    )
+    moved = _sum_by_shelf(events, signed, "moved")
+    restocked = _sum_by_shelf(
+        events.where(F.col("customer_id") == "restock_bot"), F.col("quantity"), "restocked"
+    )
+    shelf = table("cleansed", "shelf_state").select("shelf_id", "current_stock")
+    sold = _sum_by_shelf(
+        table("raw", "pos_transactions")
+        .select(F.explode("items").alias("i"))
+        .select(F.col("i.item_id").alias("shelf_id"), F.col("i.quantity").alias("q")),
+        F.col("q"),
+        "sold",
+    )
+    opening_batches = _frame(
+        spark,
+        settings,
+        "SELECT shelf_id, sum(batch_quantity_store)::bigint FROM ref.store_batches GROUP BY 1",
+        "shelf_id string, opening_batches long",
+    )
+    batches = _sum_by_shelf(table("cleansed", "shelf_batch_state"), F.col("batch_quantity_store"), "batches")
+    store = (
+        opening.join(shelf, "shelf_id", "left")
+        .join(moved, "shelf_id", "left")
+        .join(restocked, "shelf_id", "left")
+        .join(sold, "shelf_id", "left")
+        .join(opening_batches, "shelf_id", "left")
+        .join(batches, "shelf_id", "left")
+        .fillna(0)
+    ).cache()
+    wh_opening = _frame(
+        spark,
+        settings,
+        "SELECT shelf_id, current_stock FROM ref.warehouse_inventory",
+        "shelf_id string, wh_opening long",
+    )
+    wh_signed = F.when(F.col("event_type") == "wh_in", F.col("qty")).otherwise(-F.col("qty"))
+    wh = (
+        wh_opening.join(_sum_by_shelf(table("raw", "wh_events"), wh_signed, "wh_moved"), "shelf_id", "left")
+        .join(table("cleansed", "wh_state").select("shelf_id", "wh_current_stock"), "shelf_id", "left")
+        .join(
+            _sum_by_shelf(
+                table("cleansed", "wh_batch_state"), F.col("batch_quantity_warehouse"), "wh_batches"
+            ),
+            "shelf_id",
+            "left",
+        )
+        .fillna(0)
+    ).cache()
+    rules = [
+        ("shelf stock = opening - pickups + putbacks", store, "current_stock = opening + moved"),
+        (
+            "store batches = opening batches - sold + restocked",
+            store,
+            "batches = opening_batches - sold + restocked",
+        ),
+        ("units in carts (batches - shelf stock) are not negative", store, "batches - current_stock >= 0"),
+        ("warehouse stock = opening + wh_in - wh_out", wh, "wh_current_stock = wh_opening + wh_moved"),
+        ("warehouse stock = the sum of its batches", wh, "wh_current_stock = wh_batches"),
+        ("no stock below zero", store.join(wh, "shelf_id"), "current_stock >= 0 AND wh_current_stock >= 0"),
+    ]
+    results = [(what, df.count(), df.where(f"NOT ({rule})").count()) for what, df, rule in rules]
+    in_carts = store.agg(F.sum(F.col("batches") - F.col("current_stock"))).first()[0]
+    results.append((f"units in carts now: {in_carts}", 0, 0))
+    return results
+
+
+def main() -> int:
+    settings = get_settings()
+    configure_logging("WARNING")
+    spark = build_spark("reconcile", settings)
+    failed = 0
+    for what, checked, failing in checks(spark, settings):
+        failed += failing
+        print(
+            f"{'FAIL' if failing else 'ok  '} {what}"
+            + (f": {failing} of {checked} shelves" if checked else "")
+        )
+    spark.stop()
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
