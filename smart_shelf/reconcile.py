@@ -104,7 +104,10 @@ def checks(spark, settings) -> list[tuple[str, int, int]]:
     ]
     results = [(what, df.count(), df.where(f"NOT ({rule})").count()) for what, df, rule in rules]
     in_carts = store.agg(F.sum(F.col("batches") - F.col("current_stock"))).first()[0]
-    results.append((f"units in carts now: {in_carts}", 0, 0))
+    counted = ", ".join(
+        f"{table('raw', name).count():,} {name}" for name in ("shelf_events", "pos_transactions", "wh_events")
+    )
+    results.append((f"from {counted}; units in carts now: {in_carts:,}", 0, 0))
     return results
 
 
@@ -115,10 +118,12 @@ def main() -> int:
     failed = 0
     for what, checked, failing in checks(spark, settings):
         failed += failing
-        print(
-            f"{'FAIL' if failing else 'ok  '} {what}"
-            + (f": {failing} of {checked} shelves" if checked else "")
-        )
+        if not checked:
+            print(f"     {what}")
+        elif failing:
+            print(f"FAIL {what}: {failing:,} of {checked:,} shelves")
+        else:
+            print(f"ok   {what} ({checked:,} shelves)")
     spark.stop()
     return 1 if failed else 0
 
