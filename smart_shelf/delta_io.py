@@ -1,4 +1,4 @@
-"""Delta helpers for streaming jobs: idempotent MERGE per micro-batch, pinned snapshots."""
+"""Delta helpers for streaming jobs: writes that run once per micro-batch (txnAppId/txnVersion)."""
 
 from __future__ import annotations
 
@@ -23,15 +23,6 @@ def delta_transaction(spark: SparkSession, app_id: str, version: int) -> Iterato
     finally:
         spark.conf.unset(TXN_APP_ID)
         spark.conf.unset(TXN_VERSION)
-
-
-def current_version(spark: SparkSession, path: str) -> int:
-    return DeltaTable.forPath(spark, path).history(1).select("version").first()[0]
-
-
-def read_version(spark: SparkSession, path: str, version: int) -> DataFrame:
-    """The table as of `version`: a recomputed DataFrame sees the same rows, whatever was written since."""
-    return spark.read.format("delta").option("versionAsOf", version).load(path)
 
 
 def upsert(path: str, rows: DataFrame, keys: Sequence[str], *, app_id: str, version: int) -> None:
