@@ -62,7 +62,6 @@ def opening_ledgers(settings: BatchStateSettings) -> dict[str, StoreBatchLedger]
     for r in rows:
         ledger = ledgers[r["shelf_id"]]
         ledger.batches.add(r["batch_code"], r["batch_quantity_store"], r["received_date"], r["expiry_date"])
-        ledger.touched.add(r["batch_code"])
     return ledgers
 
 
@@ -129,9 +128,7 @@ def sink(settings: BatchStateSettings) -> LedgerSink:
 def start(spark: SparkSession, settings: BatchStateSettings) -> list[StreamingQuery]:
     opening = opening_ledgers(settings)
     ledger_sink = sink(settings)
-    balances = [row for ledger in opening.values() for row in ledger.changed()]
-    for ledger in opening.values():
-        ledger.touched.clear()
+    balances = [row for ledger in opening.values() for row in ledger.rows()]
     raw = RawSink(JOB, settings.topic_pos_transactions, "pos_transactions", PosTransaction)
     rules = LedgerRules(partial(open_copy, opening), StoreBatchLedger.loads, reading)
     return [

@@ -84,7 +84,8 @@ class StoreBatchLedger:
             "batch_unknown", self.shelf_id, "store", reading.timestamp, reading.event_id, message=message
         )
 
-    def changed(self) -> list[ShelfBatchState]:
+    def rows(self, codes: set[str] | None = None) -> list[ShelfBatchState]:
+        """The state rows of the batches (of `codes` only, when given)."""
         return [
             ShelfBatchState(
                 shelf_id=self.shelf_id,
@@ -95,8 +96,11 @@ class StoreBatchLedger:
                 last_update_ts=self.last_update_ts,
             )
             for code, b in sorted(self.batches.by_code.items())
-            if code in self.touched
+            if codes is None or code in codes
         ]
+
+    def changed(self) -> list[ShelfBatchState]:
+        return self.rows(self.touched)
 
     def dumps(self) -> str:
         return json.dumps(

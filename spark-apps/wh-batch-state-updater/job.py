@@ -39,7 +39,6 @@ def opening_ledgers(settings: WarehouseBatchSettings) -> dict[str, WarehouseBatc
             r["batch_code"], r["batch_quantity_warehouse"], r["received_date"], r["expiry_date"]
         )
         ledger.sent_to_store[r["batch_code"]] = r["batch_quantity_store"]
-        ledger.touched.add(r["batch_code"])
     return ledgers
 
 
@@ -50,9 +49,7 @@ def sink(settings: WarehouseBatchSettings) -> LedgerSink:
 def start(spark: SparkSession, settings: WarehouseBatchSettings) -> list[StreamingQuery]:
     opening = opening_ledgers(settings)
     ledger_sink = sink(settings)
-    balances = [row for ledger in opening.values() for row in ledger.changed()]
-    for ledger in opening.values():
-        ledger.touched.clear()
+    balances = [row for ledger in opening.values() for row in ledger.rows()]
     rules = LedgerRules(partial(open_copy, opening), WarehouseBatchLedger.loads, reading)
     return start_ledger(
         spark, settings, warehouse_readings(spark, settings), "shelf_id", rules, ledger_sink, balances

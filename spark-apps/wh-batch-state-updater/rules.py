@@ -55,7 +55,8 @@ class WarehouseBatchLedger:
             )
         ]
 
-    def changed(self) -> list[WarehouseBatchState]:
+    def rows(self, codes: set[str] | None = None) -> list[WarehouseBatchState]:
+        """The state rows of the batches (of `codes` only, when given)."""
         return [
             WarehouseBatchState(
                 shelf_id=self.shelf_id,
@@ -67,8 +68,11 @@ class WarehouseBatchLedger:
                 last_update_ts=self.last_update_ts,
             )
             for code, b in sorted(self.batches.by_code.items())
-            if code in self.touched
+            if codes is None or code in codes
         ]
+
+    def changed(self) -> list[WarehouseBatchState]:
+        return self.rows(self.touched)
 
     def dumps(self) -> str:
         return json.dumps(
