@@ -8,6 +8,7 @@ crash is skipped by Delta, so every event is in the raw table exactly once.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import partial
 
@@ -37,6 +38,10 @@ class KnownKeys:
     key: Column
     keys: DataFrame
     what: str
+
+    @classmethod
+    def of(cls, spark: SparkSession, key: Column, keys: Iterable[str], what: str) -> KnownKeys:
+        return cls(key, spark.createDataFrame([(k,) for k in keys], "known_key string"), what)
 
 
 @dataclass(frozen=True)

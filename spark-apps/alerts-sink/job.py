@@ -117,8 +117,7 @@ def process_batch(settings: AlertsSinkSettings, known: KnownKeys, batch: DataFra
 
 def start(spark: SparkSession, settings: AlertsSinkSettings) -> list[StreamingQuery]:
     shelves = fetch_rows(settings, "SELECT shelf_id FROM ref.store_inventory")
-    known_keys = spark.createDataFrame([(r["shelf_id"],) for r in shelves], "known_key string")
-    known = KnownKeys(F.col("event.shelf_id"), known_keys, "unknown shelf:")
+    known = KnownKeys.of(spark, F.col("event.shelf_id"), (r["shelf_id"] for r in shelves), "unknown shelf:")
     stream = read_topic(
         spark,
         settings,

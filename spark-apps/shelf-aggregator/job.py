@@ -86,13 +86,12 @@ def start(spark: SparkSession, settings: ShelfAggregatorSettings) -> list[Stream
     opening = opening_ledgers(settings)
     ledger_sink = sink(settings)
     balances = [ledger.state() for ledger in opening.values()]
-    known = spark.createDataFrame([(s,) for s in opening], "known_key string")
     raw = RawSink(
         JOB,
         settings.topic_shelf_events,
         "shelf_events",
         ShelfEvent,
-        KnownKeys(shelf_of_event(), known, "unknown shelf:"),
+        KnownKeys.of(spark, shelf_of_event(), opening, "unknown shelf:"),
     )
     rules = LedgerRules(partial(open_copy, opening), ShelfLedger.loads, reading)
     return [

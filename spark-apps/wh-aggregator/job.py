@@ -78,13 +78,12 @@ def start(spark: SparkSession, settings: WarehouseAggregatorSettings) -> list[St
     opening = opening_ledgers(settings)
     ledger_sink = sink(settings)
     balances = [ledger.state() for ledger in opening.values()]
-    known = spark.createDataFrame([(s,) for s in opening], "known_key string")
     raw = RawSink(
         JOB,
         settings.topic_wh_events,
         "wh_events",
         WarehouseEvent,
-        KnownKeys(F.col("event.shelf_id"), known, "unknown shelf:"),
+        KnownKeys.of(spark, F.col("event.shelf_id"), opening, "unknown shelf:"),
     )
     rules = LedgerRules(partial(open_copy, opening), WarehouseLedger.loads, reading)
     return [
