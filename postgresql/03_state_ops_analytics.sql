@@ -58,10 +58,12 @@ CREATE TABLE IF NOT EXISTS ops.alerts (
     stock_pct     NUMERIC(6,2),
     suggested_qty INT CHECK (suggested_qty >= 0),
     batch_code    TEXT,
+    quantity      INT,
     message       TEXT,
     created_at    TIMESTAMPTZ NOT NULL,
     updated_at    TIMESTAMPTZ NOT NULL DEFAULT now()
 );
+ALTER TABLE ops.alerts ADD COLUMN IF NOT EXISTS quantity INT;
 CREATE INDEX IF NOT EXISTS alerts_status_created ON ops.alerts (status, created_at DESC);
 CREATE INDEX IF NOT EXISTS alerts_shelf_created ON ops.alerts (shelf_id, created_at DESC);
 -- At most one open alert per shelf, location and type, for the alerts on a condition that lasts
@@ -77,8 +79,10 @@ CREATE TABLE IF NOT EXISTS ops.shelf_restock_plan (
     status        ops.plan_status NOT NULL DEFAULT 'pending',
     alert_id      TEXT,
     created_at    TIMESTAMPTZ NOT NULL,
-    updated_at    TIMESTAMPTZ NOT NULL
+    updated_at    TIMESTAMPTZ NOT NULL,
+    picked_qty    INT CHECK (picked_qty >= 0)
 );
+ALTER TABLE ops.shelf_restock_plan ADD COLUMN IF NOT EXISTS picked_qty INT CHECK (picked_qty >= 0);
 CREATE INDEX IF NOT EXISTS shelf_restock_plan_status ON ops.shelf_restock_plan (status, created_at);
 CREATE UNIQUE INDEX IF NOT EXISTS shelf_restock_plan_one_open
     ON ops.shelf_restock_plan (shelf_id) WHERE status IN ('pending', 'issued');
@@ -90,8 +94,10 @@ CREATE TABLE IF NOT EXISTS ops.wh_supplier_plan (
     standard_batch_size INT CHECK (standard_batch_size > 0),
     status              ops.plan_status NOT NULL DEFAULT 'pending',
     created_at          TIMESTAMPTZ NOT NULL,
-    updated_at          TIMESTAMPTZ NOT NULL
+    updated_at          TIMESTAMPTZ NOT NULL,
+    order_id            TEXT
 );
+ALTER TABLE ops.wh_supplier_plan ADD COLUMN IF NOT EXISTS order_id TEXT;
 CREATE INDEX IF NOT EXISTS wh_supplier_plan_status ON ops.wh_supplier_plan (status, created_at);
 CREATE UNIQUE INDEX IF NOT EXISTS wh_supplier_plan_one_open
     ON ops.wh_supplier_plan (shelf_id) WHERE status IN ('pending', 'issued');
@@ -137,7 +143,7 @@ CREATE INDEX IF NOT EXISTS wh_events_plan ON ops.wh_events (plan_id) WHERE plan_
 
 CREATE TABLE IF NOT EXISTS ops.wh_supplier_orders (
     order_id         TEXT PRIMARY KEY,
-    supplier_plan_id TEXT REFERENCES ops.wh_supplier_plan (supplier_plan_id),
+    supplier_plan_id TEXT,  -- no foreign key: plans and orders have different writers
     shelf_id         TEXT NOT NULL REFERENCES ref.warehouse_inventory (shelf_id),
     ordered_qty      INT  NOT NULL CHECK (ordered_qty > 0),
     cutoff_ts        TIMESTAMPTZ NOT NULL,
@@ -146,6 +152,7 @@ CREATE TABLE IF NOT EXISTS ops.wh_supplier_orders (
     created_at       TIMESTAMPTZ NOT NULL,
     updated_at       TIMESTAMPTZ NOT NULL
 );
+ALTER TABLE ops.wh_supplier_orders DROP CONSTRAINT IF EXISTS wh_supplier_orders_supplier_plan_id_fkey;
 CREATE INDEX IF NOT EXISTS wh_supplier_orders_delivery ON ops.wh_supplier_orders (delivery_date, status);
 
 CREATE TABLE IF NOT EXISTS ops.wh_supplier_receipts (
@@ -158,6 +165,22 @@ CREATE TABLE IF NOT EXISTS ops.wh_supplier_receipts (
     expiry_date   DATE NOT NULL,
     created_at    TIMESTAMPTZ NOT NULL
 );
+
+-- Refills on their way from the warehouse to the shelf (shelf-refill-bridge's durable timers): one row
+-- per wh_out pick, delivered to the shelf at due_at (sim time); delivered_at is set once it was sent.
+CREATE TABLE IF NOT EXISTS ops.shelf_refills (
+    refill_id     TEXT PRIMARY KEY,  -- the wh_out event_id
+    plan_id       TEXT,
+    shelf_id      TEXT NOT NULL REFERENCES ref.store_inventory (shelf_id),
+    batch_code    TEXT NOT NULL,
+    received_date DATE,
+    expiry_date   DATE,
+    qty           INT  NOT NULL CHECK (qty > 0),
+    picked_at     TIMESTAMPTZ NOT NULL,
+    due_at        TIMESTAMPTZ NOT NULL,
+    delivered_at  TIMESTAMPTZ
+);
+CREATE INDEX IF NOT EXISTS shelf_refills_due ON ops.shelf_refills (due_at) WHERE delivered_at IS NULL;
 
 CREATE TABLE IF NOT EXISTS ops.pos_transactions (
     transaction_id TEXT PRIMARY KEY,

@@ -67,21 +67,26 @@ class FootTrafficEntryExit(Event):
 
 
 class ShelfEvent(Event):
-    """A smart-shelf reading: pickup / putback (count) or weight_change (grams moved, as kg)."""
+    """A smart-shelf reading: pickup / putback / removal (count) or weight_change (grams moved).
+
+    Customers pick up and put back; `restock_bot` puts back what the warehouse sent (a refill) and
+    `removal_bot` takes expired batches off the shelf (`removal`).
+    """
 
     event_id: str
-    event_type: Literal["pickup", "putback", "weight_change"]
+    event_type: Literal["pickup", "putback", "removal", "weight_change"]
     customer_id: str
     item_id: str
     timestamp: AwareDatetime
     quantity: int | None = Field(default=None, ge=1)
     weight: float | None = Field(default=None, ge=0)
     delta_weight: float | None = None
-    # Set on restock putbacks, which carry the warehouse batch they bring to the shelf.
+    # Set on restock putbacks and removals, which name the batch they bring or take away.
     shelf_id: str | None = None
     batch_code: str | None = None
     received_date: date | None = None
     expiry_date: date | None = None
+    plan_id: str | None = None  # the restock plan a refill fulfils
 
     @model_validator(mode="after")
     def _fields_for_type(self) -> ShelfEvent:
@@ -150,6 +155,7 @@ class Alert(Event):
     stock_pct: float | None = None
     suggested_qty: int | None = None
     batch_code: str | None = None
+    quantity: int | None = None  # units the alert is about (e.g. removed as expired)
     message: str | None = None
 
 
@@ -196,6 +202,9 @@ class DailyDiscount(Event):
     created_at: AwareDatetime
 
 
+PLAN_STATUSES = ("pending", "issued", "completed", "partially_completed")
+
+
 class ShelfRestockPlan(Event):
     plan_id: str
     shelf_id: str
@@ -204,6 +213,7 @@ class ShelfRestockPlan(Event):
     created_at: AwareDatetime
     updated_at: AwareDatetime
     alert_id: str | None = None
+    picked_qty: int | None = Field(default=None, ge=0)  # units the warehouse sent (set when issued)
 
 
 class WarehouseSupplierPlan(Event):
@@ -214,6 +224,46 @@ class WarehouseSupplierPlan(Event):
     status: Literal["pending", "issued", "completed"]
     created_at: AwareDatetime
     updated_at: AwareDatetime
+    order_id: str | None = None  # set when the plan is ordered at a cutoff
+
+
+# ---------------------------------------------------------------- operational ledgers (Delta + Postgres)
+
+
+class SupplierOrder(Event):
+    """A supplier order placed at a cutoff for one product, delivered at the next delivery slot."""
+
+    order_id: str
+    supplier_plan_id: str | None = None
+    shelf_id: str
+    ordered_qty: int = Field(gt=0)
+    cutoff_ts: AwareDatetime
+    delivery_date: date
+    status: Literal["ordered", "delivered", "partially_delivered"]
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+
+
+class JobRun(Event):
+    """One run of a job scheduled on the simulated clock (a day's discounts, a cutoff, a delivery)."""
+
+    job: str
+    run_key: str
+    sim_time: AwareDatetime
+    summary: str
+
+
+class SupplierReceipt(Event):
+    """What a delivery brought into the warehouse for one order: a new batch."""
+
+    receipt_id: str
+    order_id: str
+    shelf_id: str
+    batch_code: str
+    received_qty: int = Field(ge=0)
+    received_date: date
+    expiry_date: date
+    created_at: AwareDatetime
 
 
 class ShelfPolicy(Event):

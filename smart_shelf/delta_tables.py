@@ -37,6 +37,9 @@ TABLES: tuple[DeltaTable, ...] = (
     DeltaTable("ops", "alerts", c.Alert, ("alert_id",)),
     DeltaTable("ops", "shelf_restock_plan", c.ShelfRestockPlan, ("plan_id",)),
     DeltaTable("ops", "wh_supplier_plan", c.WarehouseSupplierPlan, ("supplier_plan_id",)),
+    DeltaTable("ops", "wh_supplier_orders", c.SupplierOrder, ("order_id",)),
+    DeltaTable("ops", "wh_supplier_receipts", c.SupplierReceipt, ("receipt_id",)),
+    DeltaTable("ops", "job_runs", c.JobRun, ("job", "run_key")),
     DeltaTable("analytics", "daily_discounts", c.DailyDiscount, ("shelf_id", "discount_date")),
     # one quarantine per event stream, beside its dlq.<topic>
     *(DeltaTable("quarantine", source, c.DeadLetter, ()) for source in c.APPEND_ONLY),

@@ -110,3 +110,18 @@ def consumer_group_lag(settings: Settings, admin: KafkaAdminClient) -> dict[str,
         return lag
     finally:
         probe.close()
+
+
+def send_events(producer: KafkaProducer, topic: str, events: Iterable, timeout_s: float = 60.0) -> int:
+    """Contract events to their topic, keyed as its contract says; returns once every one is acked
+    (raises if one is not: the caller has not recorded them as sent)."""
+    from smart_shelf.contracts import to_json, topic_contract
+
+    contract = topic_contract(topic)
+    futures = [
+        producer.send(topic, key=contract.key_of(e.model_dump(mode="json")), value=to_json(e)) for e in events
+    ]
+    producer.flush(timeout_s)
+    for future in futures:
+        future.get(timeout=timeout_s)
+    return len(futures)

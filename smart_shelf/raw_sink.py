@@ -92,9 +92,12 @@ def process_raw_batch(sink: RawSink, settings: Settings, parsed: DataFrame, batc
     return appended
 
 
-def parsed_stream(spark: SparkSession, settings: Settings, topic: str, model: type[Event]) -> DataFrame:
+def parsed_stream(
+    spark: SparkSession, settings: Settings, topic: str, model: type[Event], where: Column | None = None
+) -> DataFrame:
     """The topic's records parsed against the contract and deduplicated: by event_id, or by the
-    payload's hash for a record that has none (so a repeated poison record is quarantined once)."""
+    payload's hash for a record that has none (so a repeated poison record is quarantined once).
+    `where` (over the parsed `event`) keeps only the records a job reads, before the dedupe state."""
     stream = read_topic(
         spark,
         settings,
@@ -103,6 +106,8 @@ def parsed_stream(spark: SparkSession, settings: Settings, topic: str, model: ty
         max_offsets_per_trigger=settings.max_offsets_per_trigger,
     )
     parsed = parse_with_contract(stream, model)
+    if where is not None:
+        parsed = parsed.where(where)
     dedupe_id = F.coalesce(F.col("event.event_id"), F.sha2(F.col("value"), 256))
     return deduplicated(parsed.withColumn("dedupe_id", dedupe_id), "dedupe_id", settings.dedupe_window)
 

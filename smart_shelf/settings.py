@@ -251,6 +251,79 @@ class AlertsSinkSettings(SparkJobSettings):
     pg_table: str = "ops.alerts"
 
 
+class ShelfAlertEngineSettings(SparkJobSettings):
+    """spark-apps/shelf-alert-engine."""
+
+    topic_shelf_state: str = "shelf_state"
+    topic_wh_state: str = "wh_state"
+    topic_shelf_batch_state: str = "shelf_batch_state"
+    topic_shelf_events: str = "shelf_events"
+    topic_restock: str = "shelf_restock_plan"
+    write_to_pg: bool = True
+
+
+class RestockManagerSettings(SparkJobSettings):
+    """spark-apps/shelf-restock-manager."""
+
+    topic_restock: str = "shelf_restock_plan"
+    topic_wh_batch: str = "wh_batch_state"
+    topic_wh_events: str = "wh_events"
+
+
+class ClockJobSettings(SparkJobSettings):
+    """Jobs that act at moments of the simulated clock, checked every POLL_SECONDS (real seconds)."""
+
+    poll_seconds: float = Field(10.0, gt=0)
+
+
+class RefillBridgeSettings(ClockJobSettings):
+    """spark-apps/shelf-refill-bridge."""
+
+    topic_wh_events: str = "wh_events"
+    topic_shelf_events: str = "shelf_events"
+    delay_minutes: float = Field(3.0, ge=0)
+    poll_seconds: float = Field(2.0, gt=0)
+
+
+class WarehouseAlertEngineSettings(SparkJobSettings):
+    """spark-apps/wh-alert-engine."""
+
+    topic_wh_state: str = "wh_state"
+    topic_wh_supplier_plan: str = "wh_supplier_plan"
+    write_to_pg: bool = True
+
+
+class SupplierManagerSettings(ClockJobSettings):
+    """spark-apps/wh-supplier-manager (weekdays as Python counts them: Monday = 0)."""
+
+    topic_wh_supplier_plan: str = "wh_supplier_plan"
+    topic_wh_events: str = "wh_events"
+    cutoff_dows: str = "6,1,3"
+    cutoff_hour: int = Field(12, ge=0, le=23)
+    cutoff_minute: int = Field(0, ge=0, le=59)
+    delivery_dows: str = "0,2,4"
+    delivery_hour: int = Field(8, ge=0, le=23)
+    delivery_minute: int = Field(0, ge=0, le=59)
+    write_to_pg: bool = True
+
+
+class DailyDiscountSettings(ClockJobSettings):
+    """spark-apps/daily-discount-manager."""
+
+    topic_daily_discounts: str = "daily_discounts"
+    discount_min: float = Field(0.30, ge=0, le=1)
+    discount_max: float = Field(0.50, ge=0, le=1)
+    write_to_pg: bool = True
+
+
+class RemovalSettings(ClockJobSettings):
+    """spark-apps/removal-scheduler."""
+
+    topic_shelf_events: str = "shelf_events"
+    remove_mode: str = Field("next_day", pattern="^(next_day|same_day_evening)$")
+    poll_seconds: float = Field(5.0, gt=0)
+
+
 @functools.cache
 def get_settings() -> Settings:
     """Load settings once per process; a bad variable stops start-up with its name."""

@@ -36,11 +36,11 @@ from pyspark.sql.streaming import StreamingQuery
 from pyspark.sql.streaming.state import GroupState, GroupStateTimeout
 
 from smart_shelf import delta_tables
-from smart_shelf.contracts import Alert, Event, key_of, to_json
+from smart_shelf.contracts import Alert, Event, key_of, to_json, topic_contract
 from smart_shelf.delta_io import upsert
 from smart_shelf.settings import Settings
 from smart_shelf.spark import checkpoint_path, delta_path, trigger
-from smart_shelf.spark_io import publish, read_topic
+from smart_shelf.spark_io import publish, read_topic, upsert_postgres
 from smart_shelf.spark_schemas import struct_type
 
 log = logging.getLogger(__name__)
@@ -52,7 +52,7 @@ ORDER_COLUMNS = ["event_us", "partition", "offset"]
 
 
 class Ledger(Protocol):
-    def apply(self, reading: Any) -> list[Alert]: ...
+    def apply(self, reading: Any) -> list[Event]: ...  # alerts, and events for `events_topic`
 
     def changed(self) -> list[Event]: ...
 
@@ -76,10 +76,19 @@ class LedgerSink:
     job: str
     query: str
     model: type[Event]  # the state rows' contract
-    keys: tuple[str, ...]  # the state table's keys, also the topic key
+    keys: tuple[str, ...]  # the state table's keys, also the topic key (unless topic_keys)
     state_path: str
     state_topic: str
     alerts_topic: str
+    topic_keys: tuple[str, ...] | None = None  # the state topic's key when it differs from the table's
+    events_topic: str | None = None  # where the non-alert events a ledger emits go (e.g. wh_events)
+    event_keys: tuple[str, ...] = ()
+    pg_table: str | None = None  # the Postgres copy of the state table, upserted by the mirror
+    pg_update_when: str | None = None
+
+    @property
+    def state_topic_keys(self) -> tuple[str, ...]:
+        return self.topic_keys or self.keys
 
 
 def open_copy(opening: Mapping[str, Ledger], key: str) -> Ledger | None:
@@ -126,10 +135,13 @@ def update_ledger(
     frame = pd.concat(list(frames), ignore_index=True)
     order = np.lexsort([frame[c].to_numpy() for c in reversed(ORDER_COLUMNS)])
     rows = frame.iloc[order].itertuples(index=False, name="Reading")
-    alerts = [a for row in rows for a in ledger.apply(rules.reading(row))]
+    emitted = [e for row in rows for e in ledger.apply(rules.reading(row))]
     state.update((ledger.dumps(),))
     out = [("state", None, to_json(row)) for row in ledger.changed()]
-    out += [("alert", a.alert_id, to_json(a)) for a in alerts]
+    out += [
+        ("alert", e.alert_id, to_json(e)) if isinstance(e, Alert) else ("event", None, to_json(e))
+        for e in emitted
+    ]
     if out:
         yield pd.DataFrame(out, columns=["kind", "key", "value"])
 
@@ -138,27 +150,47 @@ def write_ledger_batch(sink: LedgerSink, settings: Settings, out: DataFrame, bat
     """One micro-batch of ledger output: state rows to the state topic, alerts to the alerts topic."""
     out = out.persist()
     kinds = {row["kind"]: row["count"] for row in out.groupBy("kind").count().collect()}
+    # state rows first: a plan is on its topic before the picks that act on it
     if kinds.get("state"):
-        states = out.where(F.col("kind") == "state").select(
-            F.from_json("value", struct_type(sink.model)).alias("r"), "value"
-        )
-        key = F.concat_ws("::", *(F.col(f"r.{k}") for k in sink.keys))
-        publish(states.select(key.alias("key"), "value"), settings, sink.state_topic)
+        publish(_keyed(out, "state", sink.model, sink.state_topic_keys), settings, sink.state_topic)
     if kinds.get("alert"):
         publish(out.where(F.col("kind") == "alert"), settings, sink.alerts_topic)
+    if kinds.get("event"):
+        if sink.events_topic is None:
+            raise ValueError(f"{sink.job}: the ledger emitted events but the sink has no events_topic")
+        model = topic_contract(sink.events_topic).model
+        publish(_keyed(out, "event", model, sink.event_keys), settings, sink.events_topic)
     out.unpersist()
 
 
-def mirror_batch(sink: LedgerSink, records: DataFrame, batch_id: int) -> None:
-    """State topic records -> the latest row per key -> MERGE into the Delta state table, once."""
-    latest = Window.partitionBy("key").orderBy(F.col("partition").desc(), F.col("offset").desc())
-    rows = (
-        records.withColumn("_n", F.row_number().over(latest))
-        .where("_n = 1")
-        .select(F.from_json("value", struct_type(sink.model)).alias("r"))
-        .select("r.*")
+def _keyed(out: DataFrame, kind: str, model: type[Event], keys: tuple[str, ...]) -> DataFrame:
+    """The rows of one kind as (key, value), the key built from the payload's key fields."""
+    rows = out.where(F.col("kind") == kind).select(
+        F.from_json("value", struct_type(model)).alias("r"), "value"
     )
+    return rows.select(F.concat_ws("::", *(F.col(f"r.{k}") for k in keys)).alias("key"), "value")
+
+
+def mirror_batch(sink: LedgerSink, settings: Settings, records: DataFrame, batch_id: int) -> None:
+    """State topic records -> the latest row per table key -> MERGE into the Delta state table, once
+    (and upsert into its Postgres copy). A row's records share a topic key, so one partition: the
+    offset orders them."""
+    parsed = records.select(F.from_json("value", struct_type(sink.model)).alias("r"), "partition", "offset")
+    latest = Window.partitionBy(*(F.col(f"r.{k}") for k in sink.keys)).orderBy(
+        F.col("partition").desc(), F.col("offset").desc()
+    )
+    rows = parsed.withColumn("_n", F.row_number().over(latest)).where("_n = 1").select("r.*")
+    if sink.pg_table is None:
+        upsert(sink.state_path, rows, sink.keys, app_id=f"{sink.job}/{sink.query}_table", version=batch_id)
+        return
+    rows = rows.persist()
     upsert(sink.state_path, rows, sink.keys, app_id=f"{sink.job}/{sink.query}_table", version=batch_id)
+    # oldest first: a plan is closed in Postgres before the next one of its shelf opens
+    order = "created_at" if "created_at" in sink.model.model_fields else sink.keys[0]
+    upsert_postgres(
+        rows.orderBy(order), settings, sink.pg_table, list(sink.keys), update_when=sink.pg_update_when
+    )
+    rows.unpersist()
 
 
 def start_ledger_query(
@@ -199,7 +231,7 @@ def start_ledger(
     ledger = start_ledger_query(readings, key_column, rules, sink, settings)
     records = read_topic(spark, settings, sink.state_topic, starting_offsets="earliest")
     mirror = (
-        records.writeStream.foreachBatch(partial(mirror_batch, sink))
+        records.writeStream.foreachBatch(partial(mirror_batch, sink, settings))
         .option("checkpointLocation", checkpoint_path(settings, sink.job, f"{sink.query}_table"))
         .trigger(**trigger(settings, settings.delta_trigger_seconds))
         .queryName(f"{sink.job}-{sink.query}_table")
@@ -211,7 +243,7 @@ def start_ledger(
 def publish_rows(spark: SparkSession, settings: Settings, sink: LedgerSink, rows: Sequence[Event]) -> None:
     if not rows:
         return
-    values = [(key_of(r.model_dump(mode="json"), sink.keys), to_json(r)) for r in rows]
+    values = [(key_of(r.model_dump(mode="json"), sink.state_topic_keys), to_json(r)) for r in rows]
     publish(spark.createDataFrame(values, "key string, value string"), settings, sink.state_topic)
 
 

@@ -11,6 +11,7 @@ import time
 from datetime import timedelta
 
 from kafka_components.kafka_producer_shelf.producer import (
+    REMOVAL_CUSTOMER,
     RESTOCK_CUSTOMER,
     ShelfProducer,
     catalogue_from_inventory,
@@ -51,6 +52,8 @@ def main() -> int:
     def on_shelf_event(event: ShelfEvent) -> None:
         if event.customer_id == RESTOCK_CUSTOMER and event.event_type == "putback":
             producer.apply_restock(event.event_id, event.shelf_id or event.item_id, event.quantity)
+        elif event.customer_id == REMOVAL_CUSTOMER and event.event_type == "removal":
+            producer.apply_restock(event.event_id, event.shelf_id or event.item_id, -event.quantity)
 
     stop = StopSignal()
     clock.wait_until_running()

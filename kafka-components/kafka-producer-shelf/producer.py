@@ -36,10 +36,15 @@ from smart_shelf.contracts import (
 
 log = logging.getLogger(__name__)
 RESTOCK_CUSTOMER = "restock_bot"
-# Add ARGV[3] units to shelf ARGV[2] unless event ARGV[1] was applied already; returns the new stock.
+REMOVAL_CUSTOMER = "removal_bot"
+# Add ARGV[3] units (negative: take them) to shelf ARGV[2], never below zero, unless event ARGV[1] was
+# applied already; returns the new stock.
 _APPLY_ONCE = """
 if redis.call('SADD', KEYS[1], ARGV[1]) == 1 then
-  return redis.call('HINCRBY', KEYS[2], ARGV[2], ARGV[3])
+  local stock = (tonumber(redis.call('HGET', KEYS[2], ARGV[2])) or 0) + tonumber(ARGV[3])
+  if stock < 0 then stock = 0 end
+  redis.call('HSET', KEYS[2], ARGV[2], stock)
+  return stock
 end
 return false
 """
@@ -121,7 +126,8 @@ class ShelfProducer:
         return True
 
     def apply_restock(self, event_id: str, shelf_id: str, quantity: int) -> bool:
-        """A refill arriving on the shelf (a restock putback): applied once per event_id, atomically."""
+        """A refill arriving on the shelf (a restock putback, or a removal of expired units with a
+        negative quantity): applied once per event_id, atomically."""
         applied = self._apply_once(
             keys=[self._key("restocks"), self._key("stock")], args=[event_id, shelf_id, quantity]
         )

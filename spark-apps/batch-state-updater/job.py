@@ -3,7 +3,7 @@
 
 Two queries: `raw` (every transaction once) and `shelf_batch_state`: one StoreBatchLedger per shelf
 in the state store, moved by sales (the exploded POS lines) and by restocks arriving on the shelf
-(restock putbacks on shelf_events, which carry their batch). Opening batches: ref.store_batches.
+(restock putbacks on shelf_events, which carry their batch) and removals of expired batches. Opening batches: ref.store_batches.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from spark_apps.batch_state_updater.rules import BatchReading, StoreBatchLedger
 JOB = "batch-state-updater"
 SETTINGS = BatchStateSettings
 RESTOCK_CUSTOMER = "restock_bot"
+REMOVAL_CUSTOMER = "removal_bot"
 READING_COLUMNS = [
     "shelf_id",
     "event_id",
@@ -79,7 +80,7 @@ def reading(row) -> BatchReading:
 
 
 def readings(spark: SparkSession, settings: BatchStateSettings) -> DataFrame:
-    """POS lines (sales) and restock putbacks, each deduplicated by its event's id, as one stream."""
+    """POS lines (sales), restock putbacks and removals, each deduplicated by its event's id, as one stream."""
     pos = parsed_stream(spark, settings, settings.topic_pos_transactions, PosTransaction)
     sales = (
         pos.where(F.col("invalid_reason").isNull())
@@ -100,14 +101,12 @@ def readings(spark: SparkSession, settings: BatchStateSettings) -> DataFrame:
         )
     )
     shelf = parsed_stream(spark, settings, settings.topic_shelf_events, ShelfEvent)
-    restocks = shelf.where(
-        F.col("invalid_reason").isNull()
-        & (F.col("event.event_type") == "putback")
-        & (F.col("event.customer_id") == RESTOCK_CUSTOMER)
-    ).select(
+    restock = (F.col("event.event_type") == "putback") & (F.col("event.customer_id") == RESTOCK_CUSTOMER)
+    removal = (F.col("event.event_type") == "removal") & (F.col("event.customer_id") == REMOVAL_CUSTOMER)
+    restocks = shelf.where(F.col("invalid_reason").isNull() & (restock | removal)).select(
         F.coalesce("event.shelf_id", "event.item_id").alias("shelf_id"),
         "event.event_id",
-        F.lit("restock").alias("kind"),
+        F.when(removal, "removal").otherwise("restock").alias("kind"),
         F.col("event.quantity").cast("long").alias("quantity"),
         F.lit(None).cast("string").alias("transaction_id"),
         "event.batch_code",

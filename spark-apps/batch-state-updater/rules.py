@@ -4,7 +4,9 @@ A sale (a POS line) takes its units from the shelf's batches: earliest expiry fi
 probability 1 - prob_earliest a customer takes a later batch (`customer_choice`, seeded by the
 transaction so a replay allocates the same way). Units no batch holds are reported as a
 `batch_shortfall` alert, never taken below zero. A restock arriving on the shelf adds its units to its
-batch, opening the batch with the dates the warehouse gave it.
+batch, opening the batch with the dates the warehouse gave it. A removal takes the expired batch's
+units off: from the batch it names, and any units that batch no longer holds (sold since the removal
+was planned) from the earliest-expiry batches, so that the batches keep matching the shelf's stock.
 """
 
 from __future__ import annotations
@@ -17,9 +19,11 @@ from smart_shelf.contracts import Alert, ShelfBatchState
 from smart_shelf.store.alerts import alert
 from smart_shelf.store.batches import (
     Batches,
+    Take,
     batches_from_dict,
     batches_to_dict,
     customer_choice,
+    earliest_expiry_first,
     transaction_rng,
 )
 
@@ -27,11 +31,11 @@ from smart_shelf.store.batches import (
 @dataclass(frozen=True)
 class BatchReading:
     event_id: str
-    kind: str  # sale | restock
+    kind: str  # sale | restock | removal
     timestamp: datetime
     quantity: int
     transaction_id: str | None = None  # sales
-    batch_code: str | None = None  # restocks
+    batch_code: str | None = None  # restocks and removals
     received_date: date | None = None
     expiry_date: date | None = None
 
@@ -48,6 +52,8 @@ class StoreBatchLedger:
         self.last_update_ts = max(self.last_update_ts, reading.timestamp)
         if reading.kind == "restock":
             return self._restock(reading)
+        if reading.kind == "removal":
+            return self._remove(reading)
         rng = transaction_rng(reading.transaction_id or reading.event_id, self.shelf_id)
         takes, missing = customer_choice(self.batches, reading.quantity, rng, self.prob_earliest)
         self.batches.remove(takes)
@@ -78,6 +84,28 @@ class StoreBatchLedger:
         if known or reading.expiry_date is not None:
             return []
         return [self._unknown(reading, f"batch {code} arrived without an expiry date: taken as {expiry}")]
+
+    def _remove(self, reading: BatchReading) -> list[Alert]:
+        named = self.batches.by_code.get(reading.batch_code or "")
+        first = min(reading.quantity, named.quantity if named else 0)
+        takes = [Take(named.batch_code, first)] if first else []
+        self.batches.remove(takes)
+        rest, missing = earliest_expiry_first(self.batches, reading.quantity - first)
+        self.batches.remove(rest)
+        self.touched.update(t.batch_code for t in takes + rest)
+        if not missing:
+            return []
+        return [
+            alert(
+                "batch_shortfall",
+                self.shelf_id,
+                "store",
+                reading.timestamp,
+                reading.event_id,
+                suggested_qty=missing,
+                message=f"{missing} of {reading.quantity} units removed are in no batch of the shelf",
+            )
+        ]
 
     def _unknown(self, reading: BatchReading, message: str) -> Alert:
         return alert(

@@ -1,7 +1,7 @@
 """Shelf stock rules: one shelf's ledger, moved by its readings. No I/O, no clock.
 
 A pickup takes units off the shelf, a putback (a customer's, or a restock arriving from the
-warehouse) puts them back. Stock never goes below zero: a pickup of more than the ledger holds is
+warehouse) puts them back, a removal takes expired units away. Stock never goes below zero: a pickup of more than the ledger holds is
 applied down to zero and reported as a `stock_discrepancy` alert. A `weight_change` is the scale's
 reading of the same movement: it must equal the units that customer moved since their last reading
 times the unit weight, else a `sensor_mismatch` alert is raised (the count stays authoritative).
@@ -24,7 +24,7 @@ WEIGHT_TOLERANCE_MIN = 0.001
 @dataclass(frozen=True)
 class ShelfReading:
     event_id: str
-    event_type: str  # pickup | putback | weight_change
+    event_type: str  # pickup | putback | removal | weight_change
     customer_id: str
     timestamp: datetime
     quantity: int | None = None
@@ -49,7 +49,7 @@ class ShelfLedger:
         if reading.event_type == "weight_change":
             return self._weigh(reading)
         qty = reading.quantity or 0
-        moved = -qty if reading.event_type == "pickup" else qty
+        moved = -qty if reading.event_type in ("pickup", "removal") else qty
         self.unweighed[reading.customer_id] = self.unweighed.get(reading.customer_id, 0) + moved
         if self.current_stock + moved >= 0:
             self.current_stock += moved
@@ -64,7 +64,7 @@ class ShelfLedger:
                 reading.timestamp,
                 reading.event_id,
                 current_stock=0,
-                message=f"{qty} picked up, {qty - missing} on the ledger: stock kept at 0",
+                message=f"{qty} taken ({reading.event_type}), {qty - missing} on the ledger: stock kept at 0",
             )
         ]
 

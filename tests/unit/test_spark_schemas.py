@@ -28,7 +28,7 @@ def test_required_and_literal_fields_come_from_the_model():
     assert {"event_id", "event_type", "customer_id", "item_id", "timestamp"} <= set(
         required_fields(ShelfEvent)
     )
-    assert literal_values(ShelfEvent)["event_type"] == ("pickup", "putback", "weight_change")
+    assert literal_values(ShelfEvent)["event_type"] == ("pickup", "putback", "removal", "weight_change")
 
 
 def test_every_topic_model_has_a_spark_schema():

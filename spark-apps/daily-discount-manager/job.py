@@ -1,0 +1,65 @@
+"""daily-discount-manager: once per simulated day, the near-expiry discounts of the day.
+
+Reads the store batches (delta/cleansed/shelf_batch_state), picks the shelves with stock expiring
+today or tomorrow (rules.py), and writes their discount to delta/analytics/daily_discounts, Postgres
+analytics.daily_discounts (where the shelf and POS producers read it) and the compacted topic
+`daily_discounts` (keyed by shelf and date). The day's run is recorded in delta/ops/job_runs, so a
+restart the same day does not run it again; a run repeated after a crash writes the same values.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pyspark.sql import SparkSession
+from pyspark.sql import functions as F
+from pyspark.sql.streaming import StreamingQuery
+
+from smart_shelf.kafka_client import make_producer, send_events
+from smart_shelf.ops_tables import read_rows, write_rows
+from smart_shelf.settings import DailyDiscountSettings
+from smart_shelf.spark_clock import ScheduledRuns, start_clock_query
+from smart_shelf.store.expiry import BatchStock
+from spark_apps.daily_discount_manager.rules import discounts_for
+
+JOB = "daily-discount-manager"
+SETTINGS = DailyDiscountSettings
+
+
+def store_batches(spark: SparkSession, settings, where) -> list[BatchStock]:
+    """Store batches with stock that match `where` (over delta/cleansed/shelf_batch_state)."""
+    rows = read_rows(
+        spark, settings, "cleansed", "shelf_batch_state", (F.col("batch_quantity_store") > 0) & where
+    )
+    return [BatchStock(r.shelf_id, r.batch_code, r.expiry_date, r.batch_quantity_store) for r in rows]
+
+
+class DailyDiscounts:
+    def __init__(self, spark: SparkSession, settings: DailyDiscountSettings, producer=None):
+        self.spark, self.settings = spark, settings
+        self.runs = ScheduledRuns(spark, settings, JOB)
+        self.producer = producer or make_producer(settings, deadline_seconds=120)
+
+    def tick(self, now: datetime) -> None:
+        today = now.date()
+        key = f"discounts:{today.isoformat()}"
+        if not self.runs.pending(key):
+            return
+        s = self.settings
+        soon = F.col("expiry_date").between(F.lit(today), F.date_add(F.lit(today), 1))
+        rows = discounts_for(
+            store_batches(self.spark, s, soon), today, s.data_seed, s.discount_min, s.discount_max, now
+        )
+        write_rows(
+            self.spark, s, "analytics", "daily_discounts", rows,
+            app_id=f"{JOB}/daily_discounts", version=today.toordinal(),
+            pg_table="analytics.daily_discounts" if s.write_to_pg else None,
+        )  # fmt: skip
+        send_events(self.producer, s.topic_daily_discounts, rows)
+        self.runs.finish(key, now, f"{len(rows)} shelves discounted")
+
+
+def start(spark: SparkSession, settings: DailyDiscountSettings) -> list[StreamingQuery]:
+    return [
+        start_clock_query(spark, settings, JOB, DailyDiscounts(spark, settings).tick, settings.poll_seconds)
+    ]

@@ -1,0 +1,53 @@
+"""removal-scheduler: once per simulated day, expired store batches leave the shelves.
+
+Reads the store batches (delta/cleansed/shelf_batch_state), and for each batch due for removal
+(REMOVE_MODE, rules.py) sends a `removal` and its `weight_change` to `shelf_events`, which the shelf
+and batch ledgers apply (they stay the only writers of stock), and one `expired_removal` alert per
+shelf to `alerts`. The day's run is recorded in delta/ops/job_runs; a run repeated after a crash
+sends the same event ids, which the ledgers drop as duplicates.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pyspark.sql import SparkSession
+from pyspark.sql import functions as F
+from pyspark.sql.streaming import StreamingQuery
+
+from smart_shelf.kafka_client import make_producer, send_events
+from smart_shelf.postgres_client import fetch_rows
+from smart_shelf.settings import RemovalSettings
+from smart_shelf.spark_clock import ScheduledRuns, start_clock_query
+from spark_apps.daily_discount_manager.job import store_batches
+from spark_apps.removal_scheduler.rules import expired, removal_alerts, removal_events
+
+JOB = "removal-scheduler"
+SETTINGS = RemovalSettings
+
+
+class Removals:
+    def __init__(self, spark: SparkSession, settings: RemovalSettings, producer=None):
+        self.spark, self.settings = spark, settings
+        self.runs = ScheduledRuns(spark, settings, JOB)
+        self.producer = producer or make_producer(settings, deadline_seconds=120)
+        rows = fetch_rows(settings, "SELECT shelf_id, item_weight FROM ref.store_inventory")
+        self.weights = {r["shelf_id"]: float(r["item_weight"]) for r in rows}
+
+    def tick(self, now: datetime) -> None:
+        today = now.date()
+        key = f"removal:{today.isoformat()}"
+        if not self.runs.pending(key):
+            return
+        candidates = store_batches(self.spark, self.settings, F.col("expiry_date") <= F.lit(today))
+        due = expired(candidates, today, self.settings.remove_mode)
+        events = [e for b in due for e in removal_events(b, self.weights.get(b.shelf_id, 0.0), now)]
+        send_events(self.producer, self.settings.topic_shelf_events, events)
+        alerts = removal_alerts(due, now)
+        send_events(self.producer, self.settings.topic_alerts, alerts)
+        units = sum(b.quantity for b in due)
+        self.runs.finish(key, now, f"{len(due)} batches, {units} units removed from {len(alerts)} shelves")
+
+
+def start(spark: SparkSession, settings: RemovalSettings) -> list[StreamingQuery]:
+    return [start_clock_query(spark, settings, JOB, Removals(spark, settings).tick, settings.poll_seconds)]

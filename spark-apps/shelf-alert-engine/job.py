@@ -1,0 +1,115 @@
+"""shelf-alert-engine: shelf_state, wh_state, shelf_batch_state, restock plans and refills ->
+refill_request and near_expiry alerts on `alerts`, restock plans on the compacted `shelf_restock_plan`
+(keyed by shelf), mirrored to delta/ops/shelf_restock_plan and Postgres ops.shelf_restock_plan.
+
+One ShelfWatch per shelf in the state store (see rules.py and smart_shelf.spark_ledger): plan ids
+come from a per-shelf counter kept with the state, so a replayed micro-batch yields the same plans.
+Policies (config.shelf_policies: the shelf's own, else its subcategory's, category's, the global one)
+and capacities (ref.store_inventory) are read at start.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from pyspark.sql import SparkSession
+from pyspark.sql import functions as F
+from pyspark.sql.streaming import StreamingQuery
+
+from smart_shelf import delta_tables
+from smart_shelf.contracts import ShelfBatchState, ShelfEvent, ShelfRestockPlan, ShelfState, WarehouseState
+from smart_shelf.postgres_client import fetch_rows
+from smart_shelf.settings import ShelfAlertEngineSettings
+from smart_shelf.spark import delta_path
+from smart_shelf.spark_ledger import LedgerRules, LedgerSink, start_ledger
+from smart_shelf.spark_ops import Feed, ops_reading, readings
+from spark_apps.shelf_alert_engine.rules import ShelfPolicy, ShelfWatch
+
+JOB = "shelf-alert-engine"
+SETTINGS = ShelfAlertEngineSettings
+RESTOCK_CUSTOMER = "restock_bot"
+POLICY_SQL = """
+SELECT s.shelf_id, s.maximum_stock, p.threshold_pct, p.target_pct, p.min_qty, p.near_expiry_days
+FROM ref.store_inventory s
+LEFT JOIN LATERAL (
+    SELECT * FROM config.shelf_policies p
+    WHERE p.active
+      AND (p.shelf_id = s.shelf_id OR p.shelf_id IS NULL)
+      AND (p.item_category IS NULL OR p.item_category = s.item_category)
+      AND (p.item_subcategory IS NULL OR p.item_subcategory = s.item_subcategory)
+    ORDER BY (p.shelf_id IS NOT NULL) DESC, (p.item_subcategory IS NOT NULL) DESC,
+             (p.item_category IS NOT NULL) DESC, p.updated_at DESC
+    LIMIT 1
+) p ON true
+"""
+
+
+def shelves(settings: ShelfAlertEngineSettings) -> dict[str, tuple[int, ShelfPolicy]]:
+    """shelf_id -> (capacity, policy); a shelf no policy covers gets the reference defaults."""
+    out = {}
+    for r in fetch_rows(settings, POLICY_SQL):
+        policy = (
+            ShelfPolicy()
+            if r["threshold_pct"] is None
+            else ShelfPolicy(
+                float(r["threshold_pct"]),
+                float(r["target_pct"]),
+                int(r["min_qty"]),
+                int(r["near_expiry_days"]),
+            )
+        )
+        out[r["shelf_id"]] = (int(r["maximum_stock"]), policy)
+    return out
+
+
+def open_watch(known: dict[str, tuple[int, ShelfPolicy]], shelf_id: str) -> ShelfWatch | None:
+    if shelf_id not in known:
+        return None
+    capacity, policy = known[shelf_id]
+    return ShelfWatch(shelf_id, capacity, policy)
+
+
+def load_watch(known: dict[str, tuple[int, ShelfPolicy]], text: str) -> ShelfWatch:
+    """The stored watch with today's policy (a policy edited in Postgres applies after a restart)."""
+    watch = ShelfWatch.loads(text)
+    if watch.shelf_id in known:
+        watch.policy = known[watch.shelf_id][1]
+    return watch
+
+
+def feeds(settings: ShelfAlertEngineSettings) -> list[Feed]:
+    refills = (
+        (F.col("event.event_type") == "putback")
+        & (F.col("event.customer_id") == RESTOCK_CUSTOMER)
+        & F.col("event.plan_id").isNotNull()
+    )
+    return [
+        Feed("stock", settings.topic_shelf_state, ShelfState, "last_update_ts"),
+        Feed("wh_stock", settings.topic_wh_state, WarehouseState, "last_update_ts"),
+        Feed("batch", settings.topic_shelf_batch_state, ShelfBatchState, "last_update_ts"),
+        Feed("plan", settings.topic_restock, ShelfRestockPlan, "updated_at"),
+        Feed("refill", settings.topic_shelf_events, ShelfEvent, "timestamp", refills),
+    ]
+
+
+def sink(settings: ShelfAlertEngineSettings) -> LedgerSink:
+    table = delta_tables.table("ops", "shelf_restock_plan")
+    return LedgerSink(
+        job=JOB,
+        query="shelf_restock_plan",
+        model=table.model,
+        keys=table.keys,
+        state_path=delta_path(settings, "ops", "shelf_restock_plan"),
+        state_topic=settings.topic_restock,
+        alerts_topic=settings.topic_alerts,
+        topic_keys=("shelf_id",),
+        pg_table="ops.shelf_restock_plan" if settings.write_to_pg else None,
+        pg_update_when="EXCLUDED.status >= t.status",
+    )
+
+
+def start(spark: SparkSession, settings: ShelfAlertEngineSettings) -> list[StreamingQuery]:
+    known = shelves(settings)
+    rules = LedgerRules(partial(open_watch, known), partial(load_watch, known), ops_reading)
+    frame = readings(spark, settings, feeds(settings))
+    return start_ledger(spark, settings, frame, "shelf_id", rules, sink(settings), opening=[])

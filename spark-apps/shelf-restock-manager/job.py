@@ -1,0 +1,56 @@
+"""shelf-restock-manager: pending plans on `shelf_restock_plan` + warehouse batches (`wh_batch_state`)
+-> earliest-expiry-first picks as `wh_out` events on `wh_events`, and the plans moved to issued (or
+to partially_completed when nothing could be picked) on `shelf_restock_plan`.
+
+One RestockPicker per shelf in the state store (see rules.py): a plan is picked once, the state and
+the Kafka offsets commit together, and a replayed micro-batch emits the same events with the same
+ids, which every reader of wh_events drops as duplicates. The plans' Delta and Postgres copies
+belong to shelf-alert-engine, which mirrors the topic.
+"""
+
+from __future__ import annotations
+
+from pyspark.sql import SparkSession
+from pyspark.sql import functions as F
+from pyspark.sql.streaming import StreamingQuery
+
+from smart_shelf import delta_tables
+from smart_shelf.contracts import ShelfRestockPlan, WarehouseBatchState
+from smart_shelf.settings import RestockManagerSettings
+from smart_shelf.spark import delta_path
+from smart_shelf.spark_ledger import LedgerRules, LedgerSink, start_ledger_query
+from smart_shelf.spark_ops import Feed, ops_reading, readings
+from spark_apps.shelf_restock_manager.rules import RestockPicker
+
+JOB = "shelf-restock-manager"
+SETTINGS = RestockManagerSettings
+
+
+def feeds(settings: RestockManagerSettings) -> list[Feed]:
+    pending = F.col("event.status") == "pending"
+    return [
+        Feed("wh_batch", settings.topic_wh_batch, WarehouseBatchState, "last_update_ts"),
+        Feed("plan", settings.topic_restock, ShelfRestockPlan, "updated_at", pending),
+    ]
+
+
+def sink(settings: RestockManagerSettings) -> LedgerSink:
+    table = delta_tables.table("ops", "shelf_restock_plan")
+    return LedgerSink(
+        job=JOB,
+        query="picks",
+        model=table.model,
+        keys=table.keys,
+        state_path=delta_path(settings, "ops", "shelf_restock_plan"),
+        state_topic=settings.topic_restock,
+        alerts_topic=settings.topic_alerts,
+        topic_keys=("shelf_id",),
+        events_topic=settings.topic_wh_events,
+        event_keys=("shelf_id",),
+    )
+
+
+def start(spark: SparkSession, settings: RestockManagerSettings) -> list[StreamingQuery]:
+    rules = LedgerRules(RestockPicker, RestockPicker.loads, ops_reading)
+    frame = readings(spark, settings, feeds(settings))
+    return [start_ledger_query(frame, "shelf_id", rules, sink(settings), settings)]

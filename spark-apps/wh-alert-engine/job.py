@@ -1,0 +1,90 @@
+"""wh-alert-engine: wh_state and supplier plan updates -> supplier_request alerts on `alerts` and
+supplier plans on the compacted `wh_supplier_plan` (keyed by shelf), mirrored to
+delta/ops/wh_supplier_plan and Postgres ops.wh_supplier_plan.
+
+One SupplierWatch per product in the state store (see rules.py and smart_shelf.spark_ledger). Policies
+(config.wh_policies: reorder point and target percentage), capacities and supplier batch sizes
+(ref.warehouse_inventory) are read at start.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from pyspark.sql import SparkSession
+from pyspark.sql.streaming import StreamingQuery
+
+from smart_shelf import delta_tables
+from smart_shelf.contracts import WarehouseState, WarehouseSupplierPlan
+from smart_shelf.postgres_client import fetch_rows
+from smart_shelf.settings import WarehouseAlertEngineSettings
+from smart_shelf.spark import delta_path
+from smart_shelf.spark_ledger import LedgerRules, LedgerSink, start_ledger
+from smart_shelf.spark_ops import Feed, ops_reading, readings
+from spark_apps.wh_alert_engine.rules import SupplierWatch, WarehousePolicy
+
+JOB = "wh-alert-engine"
+SETTINGS = WarehouseAlertEngineSettings
+# The product's own active policy, else the most specific one that covers it; 5 % of capacity without.
+POLICY_SQL = """
+SELECT w.shelf_id, w.maximum_stock, w.standard_batch_size,
+       coalesce(p.reorder_point_qty, greatest(1, (w.maximum_stock * 0.05)::int)) AS reorder_point_qty,
+       coalesce(p.target_pct, 100) AS target_pct
+FROM ref.warehouse_inventory w
+LEFT JOIN LATERAL (
+    SELECT * FROM config.wh_policies p
+    WHERE p.active
+      AND (p.shelf_id = w.shelf_id OR p.shelf_id IS NULL)
+      AND (p.item_category IS NULL OR p.item_category = w.item_category)
+      AND (p.item_subcategory IS NULL OR p.item_subcategory = w.item_subcategory)
+    ORDER BY (p.shelf_id IS NOT NULL) DESC, (p.item_subcategory IS NOT NULL) DESC,
+             (p.item_category IS NOT NULL) DESC, p.updated_at DESC
+    LIMIT 1
+) p ON true
+"""
+
+
+def policies(settings: WarehouseAlertEngineSettings) -> dict[str, WarehousePolicy]:
+    return {
+        r["shelf_id"]: WarehousePolicy(
+            int(r["maximum_stock"]),
+            int(r["standard_batch_size"]),
+            int(r["reorder_point_qty"]),
+            float(r["target_pct"]),
+        )
+        for r in fetch_rows(settings, POLICY_SQL)
+    }
+
+
+def open_watch(known: dict[str, WarehousePolicy], shelf_id: str) -> SupplierWatch | None:
+    return SupplierWatch(shelf_id, known[shelf_id]) if shelf_id in known else None
+
+
+def feeds(settings: WarehouseAlertEngineSettings) -> list[Feed]:
+    return [
+        Feed("wh_stock", settings.topic_wh_state, WarehouseState, "last_update_ts"),
+        Feed("plan", settings.topic_wh_supplier_plan, WarehouseSupplierPlan, "updated_at"),
+    ]
+
+
+def sink(settings: WarehouseAlertEngineSettings) -> LedgerSink:
+    table = delta_tables.table("ops", "wh_supplier_plan")
+    return LedgerSink(
+        job=JOB,
+        query="wh_supplier_plan",
+        model=table.model,
+        keys=table.keys,
+        state_path=delta_path(settings, "ops", "wh_supplier_plan"),
+        state_topic=settings.topic_wh_supplier_plan,
+        alerts_topic=settings.topic_alerts,
+        topic_keys=("shelf_id",),
+        pg_table="ops.wh_supplier_plan" if settings.write_to_pg else None,
+        pg_update_when="EXCLUDED.status >= t.status",
+    )
+
+
+def start(spark: SparkSession, settings: WarehouseAlertEngineSettings) -> list[StreamingQuery]:
+    known = policies(settings)
+    rules = LedgerRules(partial(open_watch, known), partial(SupplierWatch.loads, policies=known), ops_reading)
+    frame = readings(spark, settings, feeds(settings))
+    return start_ledger(spark, settings, frame, "shelf_id", rules, sink(settings), opening=[])

@@ -1,0 +1,131 @@
+"""Warehouse alert rules: one product's warehouse stock against its reorder point. No I/O, no clock.
+
+Below the reorder point a `supplier_request` alert is open and one supplier plan exists, for whole
+supplier batches up to the policy's target percentage of capacity (never beyond capacity). The plan's
+life: pending (here) -> issued (ordered at a cutoff by wh-supplier-manager) -> completed (delivered).
+A plan is never planned again or moved back: while one is open no other is made, and after it is
+delivered a new one waits for a wh_state row at least as recent as the delivery.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from smart_shelf.contracts import Event, WarehouseSupplierPlan, stable_id
+from smart_shelf.spark_ops import OpsReading
+from smart_shelf.store.alerts import ConditionAlerts
+from smart_shelf.store.plans import FINAL_STATUSES, advances, supplier_quantity
+
+
+@dataclass(frozen=True)
+class WarehousePolicy:
+    capacity: int
+    batch_size: int
+    reorder_point: int
+    target_pct: float = 100.0
+
+
+@dataclass
+class SupplierWatch:
+    shelf_id: str
+    policy: WarehousePolicy
+    stock: int | None = None
+    state_ts: datetime | None = None
+    plan: dict | None = None  # the open plan's row (WarehouseSupplierPlan fields, JSON)
+    plans_made: int = 0
+    wait_for_state: datetime | None = None
+    alerts: ConditionAlerts | None = None
+    changed_plans: list[WarehouseSupplierPlan] = field(default_factory=list)  # not stored
+
+    def __post_init__(self):
+        if self.alerts is None:
+            self.alerts = ConditionAlerts(self.shelf_id, "warehouse")
+
+    def apply(self, reading: OpsReading) -> list[Event]:
+        body, now = reading.body, reading.timestamp
+        out: list[Event] = []
+        if reading.kind == "wh_stock":
+            self.stock = int(body["wh_current_stock"])
+            self.state_ts = max(self.state_ts or now, now)
+        elif reading.kind == "plan":
+            out += self._plan_moved(body, now)
+        return out + self._evaluate(now)
+
+    def _plan_moved(self, body: dict, now: datetime) -> list[Event]:
+        plan = self.plan
+        if plan is None or body["supplier_plan_id"] != plan["supplier_plan_id"]:
+            return []
+        if not advances(plan["status"], body["status"]):
+            return []
+        plan.update(status=body["status"], order_id=body.get("order_id"), updated_at=body["updated_at"])
+        if body["status"] in FINAL_STATUSES:
+            self.plan, self.wait_for_state = None, now
+            return []
+        return self.alerts.acknowledge("supplier_request", now, current_stock=self.stock)
+
+    def _evaluate(self, now: datetime) -> list[Event]:
+        if self.stock is None:
+            return []
+        p = self.policy
+        low = self.stock < p.reorder_point
+        wanted = supplier_quantity(self.stock, p.capacity, p.target_pct, p.batch_size)
+        out: list[Event] = self.alerts.update(
+            "supplier_request",
+            low,
+            now,
+            current_stock=self.stock,
+            min_qty=p.reorder_point,
+            suggested_qty=wanted,
+        )
+        fresh = self.wait_for_state is None or (
+            self.state_ts is not None and self.state_ts >= self.wait_for_state
+        )
+        if low and wanted > 0 and self.plan is None and fresh:
+            self.plans_made += 1
+            self.plan = {
+                "supplier_plan_id": stable_id("wh_supplier_plan", self.shelf_id, self.plans_made),
+                "shelf_id": self.shelf_id,
+                "suggested_qty": wanted,
+                "standard_batch_size": p.batch_size,
+                "status": "pending",
+                "created_at": now.isoformat(),
+                "updated_at": now.isoformat(),
+                "order_id": None,
+            }
+            self.changed_plans.append(WarehouseSupplierPlan.model_validate(self.plan))
+        return out
+
+    def changed(self) -> list[WarehouseSupplierPlan]:
+        return self.changed_plans
+
+    def dumps(self) -> str:
+        return json.dumps(
+            {
+                "shelf_id": self.shelf_id,
+                "stock": self.stock,
+                "state_ts": None if self.state_ts is None else self.state_ts.isoformat(),
+                "plan": self.plan,
+                "plans_made": self.plans_made,
+                "wait_for_state": None if self.wait_for_state is None else self.wait_for_state.isoformat(),
+                "alerts": self.alerts.to_dict(),
+            }
+        )
+
+    @classmethod
+    def loads(cls, text: str, policies: Mapping[str, WarehousePolicy]) -> SupplierWatch:
+        """The stored watch with the product's current policy from `policies`."""
+        body = json.loads(text)
+        parse = lambda t: None if t is None else datetime.fromisoformat(t)  # noqa: E731
+        return cls(
+            shelf_id=body["shelf_id"],
+            policy=policies[body["shelf_id"]],
+            stock=body["stock"],
+            state_ts=parse(body["state_ts"]),
+            plan=body["plan"],
+            plans_made=body["plans_made"],
+            wait_for_state=parse(body["wait_for_state"]),
+            alerts=ConditionAlerts.from_dict(body["shelf_id"], "warehouse", body["alerts"]),
+        )

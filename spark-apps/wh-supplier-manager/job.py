@@ -1,0 +1,130 @@
+"""wh-supplier-manager: the supplier cycle on the simulated clock.
+
+At each cutoff (CUTOFF_DOWS at CUTOFF_HOUR:CUTOFF_MINUTE; reference Sun, Tue, Thu 12:00) the pending
+supplier plans (delta/ops/wh_supplier_plan) become orders for the next delivery slot, written to
+delta/ops/wh_supplier_orders and Postgres ops.wh_supplier_orders; the plans move to issued on
+`wh_supplier_plan`. At each delivery slot (DELIVERY_DOWS at DELIVERY_HOUR:DELIVERY_MINUTE; reference
+Mon, Wed, Fri 08:00) the orders due are received: a `wh_in` event with a new batch per order on
+`wh_events`, a receipt in delta/ops/wh_supplier_receipts and ops.wh_supplier_receipts, the order
+delivered and the plan completed. Each cutoff and delivery runs once (delta/ops/job_runs); a run
+repeated after a crash rewrites the same keys and sends the same event ids.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, time
+
+from pyspark.sql import SparkSession
+from pyspark.sql import functions as F
+from pyspark.sql.streaming import StreamingQuery
+
+from smart_shelf.kafka_client import make_producer, send_events
+from smart_shelf.ops_tables import read_rows, write_rows
+from smart_shelf.postgres_client import fetch_rows
+from smart_shelf.settings import SupplierManagerSettings
+from smart_shelf.spark_clock import ScheduledRuns, start_clock_query
+from smart_shelf.store.calendar import SupplierCalendar, parse_weekdays
+from spark_apps.wh_supplier_manager.rules import Product, orders_at_cutoff, receive
+from store_data.catalogue import PERISHABLE
+
+log = logging.getLogger(__name__)
+JOB = "wh-supplier-manager"
+SETTINGS = SupplierManagerSettings
+
+
+def calendar(settings: SupplierManagerSettings) -> SupplierCalendar:
+    return SupplierCalendar(
+        parse_weekdays(settings.cutoff_dows),
+        time(settings.cutoff_hour, settings.cutoff_minute),
+        parse_weekdays(settings.delivery_dows),
+        time(settings.delivery_hour, settings.delivery_minute),
+    )
+
+
+def products(settings: SupplierManagerSettings) -> dict[str, Product]:
+    rows = fetch_rows(
+        settings,
+        "SELECT shelf_id, maximum_stock, standard_batch_size, item_category FROM ref.warehouse_inventory",
+    )
+    return {
+        r["shelf_id"]: Product(
+            r["shelf_id"], r["maximum_stock"], r["standard_batch_size"], r["item_category"] in PERISHABLE
+        )
+        for r in rows
+    }
+
+
+class SupplierCycle:
+    """The cutoff and delivery runs of one job instance (its Spark session, producer and run record)."""
+
+    def __init__(self, spark: SparkSession, settings: SupplierManagerSettings, producer=None):
+        self.spark, self.settings = spark, settings
+        self.calendar, self.products = calendar(settings), products(settings)
+        self.runs = ScheduledRuns(spark, settings, JOB)
+        self.producer = producer or make_producer(settings, deadline_seconds=120)
+        self.pg = "ops.wh_supplier_orders" if settings.write_to_pg else None
+
+    def tick(self, now: datetime) -> None:
+        cutoff = self.calendar.latest_cutoff(now)
+        if self.runs.pending(f"cutoff:{cutoff.isoformat()}"):
+            self.cutoff(cutoff)
+        delivery = self.calendar.latest_delivery(now)
+        if self.runs.pending(f"delivery:{delivery.isoformat()}"):
+            self.deliver(delivery)
+
+    def cutoff(self, cutoff: datetime) -> None:
+        plans = read_rows(self.spark, self.settings, "ops", "wh_supplier_plan", F.col("status") == "pending")
+        placed = orders_at_cutoff(plans, cutoff, self.calendar.delivery_for(cutoff))
+        orders = [order for order, _ in placed]
+        write_rows(
+            self.spark, self.settings, "ops", "wh_supplier_orders", orders,
+            app_id=f"{JOB}/orders_placed", version=int(cutoff.timestamp()), pg_table=self.pg,
+        )  # fmt: skip
+        send_events(self.producer, self.settings.topic_wh_supplier_plan, [plan for _, plan in placed])
+        units = sum(o.ordered_qty for o in orders)
+        self.runs.finish(f"cutoff:{cutoff.isoformat()}", cutoff, f"{len(orders)} orders, {units} units")
+
+    def deliver(self, slot: datetime) -> None:
+        due = read_rows(
+            self.spark, self.settings, "ops", "wh_supplier_orders",
+            (F.col("delivery_date") == slot.date()) & (F.col("status") == "ordered"),
+        )  # fmt: skip
+        stock = {
+            s.shelf_id: s.wh_current_stock
+            for s in read_rows(self.spark, self.settings, "cleansed", "wh_state")
+        }
+        plans = {
+            p.supplier_plan_id: p
+            for p in read_rows(
+                self.spark, self.settings, "ops", "wh_supplier_plan", F.col("status") == "issued"
+            )
+        }
+        seed = self.settings.data_seed
+        received = [receive(o, stock.get(o.shelf_id, 0), self.products[o.shelf_id], slot, seed) for o in due]
+        send_events(
+            self.producer, self.settings.topic_wh_events, [e for _, _, e in received if e is not None]
+        )
+        receipts = [r for _, r, _ in received]
+        write_rows(
+            self.spark, self.settings, "ops", "wh_supplier_receipts", receipts,
+            app_id=f"{JOB}/receipts", version=int(slot.timestamp()),
+            pg_table="ops.wh_supplier_receipts" if self.pg else None,
+        )  # fmt: skip
+        write_rows(
+            self.spark, self.settings, "ops", "wh_supplier_orders", [o for o, _, _ in received],
+            app_id=f"{JOB}/orders_delivered", version=int(slot.timestamp()), pg_table=self.pg,
+        )  # fmt: skip
+        completed = [
+            plans[o.supplier_plan_id].model_copy(update={"status": "completed", "updated_at": slot})
+            for o, _, _ in received
+            if o.supplier_plan_id in plans
+        ]
+        send_events(self.producer, self.settings.topic_wh_supplier_plan, completed)
+        units = sum(r.received_qty for r in receipts)
+        self.runs.finish(f"delivery:{slot.isoformat()}", slot, f"{len(receipts)} deliveries, {units} units")
+
+
+def start(spark: SparkSession, settings: SupplierManagerSettings) -> list[StreamingQuery]:
+    cycle = SupplierCycle(spark, settings)
+    return [start_clock_query(spark, settings, JOB, cycle.tick, settings.poll_seconds)]
