@@ -23,6 +23,8 @@ def _ledger(stock=10, weight=0.5):
         ([_read(1, "pickup", 3)], 7),  # a pickup takes units off
         ([_read(1, "pickup", 3), _read(2, "putback", 1)], 8),  # a customer's putback returns them
         ([_read(1, "putback", 24, customer="restock_bot")], 34),  # a restock arrives
+        ([_read(1, "removal", 4, customer="removal_bot")], 6),  # expired units leave the shelf
+        ([_read(1, "removal", 12, customer="removal_bot")], 0),  # a removal never takes it below zero
         ([_read(1, "weight_change", delta_weight=-1.5)], 10),  # a reading alone moves no stock
         ([_read(1, "pickup", 10), _read(2, "pickup", 1)], 0),  # never below zero
     ],

@@ -1,0 +1,126 @@
+"""Warehouse alert rules and the supplier cycle: plans below the reorder point in whole batches, one
+open plan per product that never moves back, orders at the cutoff, deliveries within capacity."""
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from smart_shelf.contracts import SupplierOrder, WarehouseSupplierPlan
+from smart_shelf.spark_ops import OpsReading
+from spark_apps.wh_alert_engine.rules import SupplierWatch, WarehousePolicy
+from spark_apps.wh_supplier_manager.rules import Product, delivered_quantity, orders_at_cutoff, receive
+
+T0 = datetime(2026, 1, 4, 9, tzinfo=UTC)
+CUTOFF = datetime(2026, 1, 4, 12, tzinfo=UTC)  # Sunday
+DELIVERY = datetime(2026, 1, 5, 8, tzinfo=UTC)  # Monday
+
+
+def wh(n, minutes=0):
+    return OpsReading("wh_stock", T0 + timedelta(minutes=minutes), {"wh_current_stock": n})
+
+
+def _watch():
+    return SupplierWatch("S1", WarehousePolicy(capacity=240, batch_size=24, reorder_point=12))
+
+
+def test_below_the_reorder_point_one_alert_and_one_plan_in_whole_batches():
+    watch = _watch()
+    alerts = []
+    for n, m in ((50, 0), (11, 1), (8, 2), (3, 3)):
+        alerts += watch.apply(wh(n, m))
+    assert [(a.event_type, a.location, a.status) for a in alerts] == [
+        ("supplier_request", "warehouse", "open")
+    ]
+    (plan,) = watch.changed()
+    assert (plan.status, plan.suggested_qty, plan.standard_batch_size) == (
+        "pending",
+        216,
+        24,
+    )  # 11 + 216 <= 240
+
+
+def test_an_issued_plan_is_not_replanned_and_completion_waits_for_a_fresh_state():
+    watch = _watch()
+    watch.apply(wh(5))
+    plan = watch.changed()[0].model_dump(mode="json")
+    acks = watch.apply(OpsReading("plan", T0, {**plan, "status": "issued", "order_id": "o1"}))
+    assert [a.status for a in acks] == ["acknowledged"]
+    watch.apply(wh(4, 5))
+    assert len(watch.changed()) == 1  # still the one plan, still issued
+    watch.apply(OpsReading("plan", T0 + timedelta(hours=20), {**plan, "status": "pending"}))
+    assert watch.plan["status"] == "issued"  # never moved back
+    watch.apply(OpsReading("plan", T0 + timedelta(hours=23), {**plan, "status": "completed"}))
+    watch.apply(wh(4, 6))  # an old state from before the delivery: no new plan
+    assert watch.plan is None and len(watch.changed()) == 1
+    resolved = watch.apply(wh(220, 24 * 60))
+    assert [a.status for a in resolved] == ["resolved"]
+
+
+def _plan(shelf, qty, status="pending", created=T0):
+    return WarehouseSupplierPlan(
+        supplier_plan_id=f"plan-{shelf}-{created.minute}",
+        shelf_id=shelf,
+        suggested_qty=qty,
+        standard_batch_size=24,
+        status=status,
+        created_at=created,
+        updated_at=created,
+    )
+
+
+def test_pending_plans_become_one_order_per_product_for_the_next_delivery():
+    plans = [
+        _plan("A", 48),
+        _plan("B", 24, status="issued"),
+        _plan("C", 0),
+        _plan("A", 72, created=T0 + timedelta(minutes=5)),
+    ]
+    placed = orders_at_cutoff(plans, CUTOFF, DELIVERY)
+    assert [(o.shelf_id, o.ordered_qty, o.delivery_date) for o, _ in placed] == [("A", 72, date(2026, 1, 5))]
+    order, issued = placed[0]
+    assert (issued.status, issued.order_id, issued.updated_at) == ("issued", order.order_id, CUTOFF)
+    again = orders_at_cutoff(plans, CUTOFF, DELIVERY)
+    assert again[0][0].order_id == order.order_id  # a cutoff run twice orders once
+
+
+@pytest.mark.parametrize(
+    ("ordered", "stock", "expected"),
+    [
+        (72, 0, 72),  # fits
+        (72, 200, 24),  # 40 free: one batch of 24
+        (72, 230, 0),  # not one batch fits
+    ],
+)
+def test_deliveries_bring_whole_batches_within_capacity(ordered, stock, expected):
+    assert delivered_quantity(ordered, stock, Product("A", 240, 24, False)) == expected
+
+
+def _order(qty=48):
+    return SupplierOrder(
+        order_id="o1",
+        supplier_plan_id="p1",
+        shelf_id="A",
+        ordered_qty=qty,
+        cutoff_ts=CUTOFF,
+        delivery_date=DELIVERY.date(),
+        status="ordered",
+        created_at=CUTOFF,
+        updated_at=CUTOFF,
+    )
+
+
+@pytest.mark.parametrize(("perishable", "low", "high"), [(True, 5, 15), (False, 365, 730)])
+def test_a_delivery_is_a_new_batch_whose_expiry_follows_the_product(perishable, low, high):
+    order, receipt, event = receive(_order(), 0, Product("A", 240, 24, perishable), DELIVERY, seed=42)
+    assert order.status == "delivered" and receipt.received_qty == 48
+    assert (event.event_type, event.qty, event.batch_code) == ("wh_in", 48, "SUP-20260105-A")
+    assert low <= (event.expiry_date - DELIVERY.date()).days <= high
+    assert receipt.expiry_date == event.expiry_date
+    assert (
+        receive(_order(), 0, Product("A", 240, 24, perishable), DELIVERY, seed=42)[2] == event
+    )  # same again
+
+
+def test_a_delivery_that_does_not_fit_is_recorded_without_an_event():
+    order, receipt, event = receive(_order(), 230, Product("A", 240, 24, False), DELIVERY, seed=42)
+    assert (order.status, receipt.received_qty, event) == ("partially_delivered", 0, None)
