@@ -108,7 +108,10 @@ def parsed_stream(
     parsed = parse_with_contract(stream, model)
     if where is not None:
         parsed = parsed.where(where)
-    dedupe_id = F.coalesce(F.col("event.event_id"), F.sha2(F.col("value"), 256))
+    payload_hash = F.sha2(F.col("value"), 256)
+    # state rows and plans carry no event_id: an identical record is the same record
+    has_id = "event_id" in model.model_fields
+    dedupe_id = F.coalesce(F.col("event.event_id"), payload_hash) if has_id else payload_hash
     return deduplicated(parsed.withColumn("dedupe_id", dedupe_id), "dedupe_id", settings.dedupe_window)
 
 

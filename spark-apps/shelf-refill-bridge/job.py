@@ -81,13 +81,17 @@ def unit_weights(settings: RefillBridgeSettings) -> dict[str, float]:
     }
 
 
-def start(spark: SparkSession, settings: RefillBridgeSettings) -> list[StreamingQuery]:
+def pending_query(spark: SparkSession, settings: RefillBridgeSettings) -> StreamingQuery:
     picks = parsed_stream(
         spark, settings, settings.topic_wh_events, WarehouseEvent, where=F.col("event.event_type") == "wh_out"
     ).where(F.col("invalid_reason").isNull())
+    return start_batch_query(picks, partial(schedule_picks, settings), settings, job=JOB, query="pending")
+
+
+def start(spark: SparkSession, settings: RefillBridgeSettings) -> list[StreamingQuery]:
     producer = make_producer(settings, deadline_seconds=120)
     deliver = partial(deliver_due, settings, unit_weights(settings), producer)
     return [
-        start_batch_query(picks, partial(schedule_picks, settings), settings, job=JOB, query="pending"),
+        pending_query(spark, settings),
         start_clock_query(spark, settings, JOB, deliver, settings.poll_seconds, query="deliver"),
     ]

@@ -38,11 +38,12 @@ def order_id(shelf_id: str, delivery: datetime) -> str:
 def orders_at_cutoff(
     plans: list[WarehouseSupplierPlan], cutoff: datetime, delivery: datetime
 ) -> list[tuple[SupplierOrder, WarehouseSupplierPlan]]:
-    """Each pending plan with something to order -> (its order, the plan moved to issued).
-    A product with several pending plans (not expected: one open plan per product) orders its latest."""
+    """Each plan pending at the cutoff with something to order -> (its order, the plan moved to issued).
+    A plan made after the cutoff waits for the next one. A product with several pending plans (not
+    expected: one open plan per product) orders its latest."""
     latest: dict[str, WarehouseSupplierPlan] = {}
     for plan in sorted(plans, key=lambda p: (p.created_at, p.supplier_plan_id)):
-        if plan.status == "pending" and plan.suggested_qty > 0:
+        if plan.status == "pending" and plan.suggested_qty > 0 and plan.created_at <= cutoff:
             latest[plan.shelf_id] = plan
     out = []
     for shelf_id, plan in sorted(latest.items()):

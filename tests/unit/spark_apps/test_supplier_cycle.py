@@ -71,9 +71,10 @@ def _plan(shelf, qty, status="pending", created=T0):
 def test_pending_plans_become_one_order_per_product_for_the_next_delivery():
     plans = [
         _plan("A", 48),
-        _plan("B", 24, status="issued"),
-        _plan("C", 0),
-        _plan("A", 72, created=T0 + timedelta(minutes=5)),
+        _plan("B", 24, status="issued"),  # ordered already
+        _plan("C", 0),  # nothing to order
+        _plan("A", 72, created=T0 + timedelta(minutes=5)),  # A's latest
+        _plan("D", 24, created=CUTOFF + timedelta(minutes=1)),  # made after the cutoff: the next one's
     ]
     placed = orders_at_cutoff(plans, CUTOFF, DELIVERY)
     assert [(o.shelf_id, o.ordered_qty, o.delivery_date) for o, _ in placed] == [("A", 72, date(2026, 1, 5))]
