@@ -13,12 +13,20 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+import spark_apps.batch_state_updater.job as batch_state_updater
+import spark_apps.shelf_aggregator.job as shelf_aggregator
 import spark_apps.shelf_alert_engine.job as alert_engine
 import spark_apps.shelf_refill_bridge.job as refill_bridge
 import spark_apps.shelf_restock_manager.job as restock_manager
+import spark_apps.wh_alert_engine.job as wh_alert_engine
 from smart_shelf import settings as s
+from smart_shelf.contracts import ShelfBatchState
 from smart_shelf.kafka_client import make_producer
+from smart_shelf.ops_tables import write_rows
+from spark_apps.daily_discount_manager.job import DailyDiscounts
+from spark_apps.removal_scheduler.job import Removals
 from spark_apps.spark_init_delta.create import create_tables
+from spark_apps.wh_supplier_manager.job import SupplierCycle
 from tests.conftest import consume_all
 from tests.integration.spark_apps.ledger_harness import delta_rows, latest_by_key, run_once, send
 
@@ -183,3 +191,185 @@ def test_a_low_shelf_is_planned_picked_refilled_and_resolved(spark, settings, co
     with pg_conn, pg_conn.cursor() as cur:
         cur.execute("SELECT plan_id, status::text FROM ops.shelf_restock_plan WHERE shelf_id = %s", (shelf,))
         assert cur.fetchall() == [(plan["plan_id"], "completed")]
+
+
+def _wh_state(shelf, stock, at):
+    return {"shelf_id": shelf, "wh_current_stock": stock, "last_update_ts": _iso(at)}
+
+
+def test_a_low_warehouse_is_ordered_at_the_cutoff_and_delivered_at_the_next_slot(
+    spark, settings, common, topic_factory, pg_conn
+):
+    topics = {"wh_state": topic_factory("wh_state"), "plans": topic_factory("wh_supplier_plan")}
+    topics["wh_events"] = topic_factory("wh_events", dead_letters=True)
+    engine_cfg = s.WarehouseAlertEngineSettings(
+        **common, topic_wh_state=topics["wh_state"], topic_wh_supplier_plan=topics["plans"]
+    )
+    manager_cfg = s.SupplierManagerSettings(
+        **common, topic_wh_supplier_plan=topics["plans"], topic_wh_events=topics["wh_events"]
+    )
+    with pg_conn, pg_conn.cursor() as cur:
+        cur.execute(
+            "SELECT w.shelf_id, w.maximum_stock, w.standard_batch_size, p.reorder_point_qty"
+            " FROM ref.warehouse_inventory w JOIN config.wh_policies p USING (shelf_id)"
+            " WHERE p.reorder_point_qty > 1 ORDER BY w.shelf_id LIMIT 1"
+        )
+        shelf, capacity, batch, reorder_point = cur.fetchone()
+        cur.execute("DELETE FROM ops.wh_supplier_receipts WHERE shelf_id = %s", (shelf,))
+        cur.execute("DELETE FROM ops.wh_supplier_orders WHERE shelf_id = %s", (shelf,))
+        cur.execute("DELETE FROM ops.wh_supplier_plan WHERE shelf_id = %s", (shelf,))
+    saturday = datetime(2026, 3, 7, 9, tzinfo=UTC)
+    sunday_cutoff = datetime(2026, 3, 8, 12, tzinfo=UTC)
+    monday_delivery = datetime(2026, 3, 9, 8, tzinfo=UTC)
+    stock = reorder_point - 1
+    ordered = (capacity - stock) // batch * batch  # whole batches up to capacity (target 100 %)
+
+    # below the reorder point on Saturday: one alert, one pending plan (mirrored to Delta)
+    send(settings, topics["wh_state"], [_wh_state(shelf, stock, saturday)], key=shelf)
+    run_once(spark, wh_alert_engine, engine_cfg)
+    (plan,) = _values(settings, topics["plans"], 1)
+    assert (plan["status"], plan["suggested_qty"]) == ("pending", ordered)
+    (opened,) = _values(settings, common["topic_alerts"], 1)
+    assert (opened["event_type"], opened["location"]) == ("supplier_request", "warehouse")
+
+    # Saturday and Sunday morning: the latest cutoff (Thursday) came before the plan: no order
+    cycle = SupplierCycle(spark, manager_cfg)
+    cycle.tick(saturday + timedelta(hours=1))
+    cycle.tick(sunday_cutoff - timedelta(minutes=1))
+    orders = str(common["delta_root"] / "ops" / "wh_supplier_orders")
+    assert delta_rows(spark, orders) == []
+    # Sunday's cutoff orders it for Monday; a restarted manager at the same moment orders nothing more
+    cycle.tick(sunday_cutoff)
+    SupplierCycle(spark, manager_cfg).tick(sunday_cutoff + timedelta(minutes=5))
+    (order,) = delta_rows(spark, orders)
+    assert (order.shelf_id, order.ordered_qty, str(order.delivery_date)) == (shelf, ordered, "2026-03-09")
+    issued = latest_by_key(settings, topics["plans"], 2)[shelf]
+    assert (issued["status"], issued["order_id"]) == ("issued", order.order_id)
+    run_once(spark, wh_alert_engine, engine_cfg)  # the engine sees the plan issued: no second plan
+    assert _no_more(settings, topics["plans"], 2)
+
+    # Monday 08:00: delivered once, as a new batch; the plan completes
+    cycle.tick(monday_delivery - timedelta(minutes=1))
+    assert _no_more(settings, topics["wh_events"], 0)
+    cycle.tick(monday_delivery)
+    SupplierCycle(spark, manager_cfg).tick(monday_delivery + timedelta(minutes=1))
+    (arrival,) = _values(settings, topics["wh_events"], 1)
+    assert (arrival["event_type"], arrival["shelf_id"], arrival["qty"]) == ("wh_in", shelf, ordered)
+    assert arrival["batch_code"] == f"SUP-20260309-{shelf}" and arrival["expiry_date"] > "2026-03-09"
+    assert _no_more(settings, topics["wh_events"], 1)
+    assert latest_by_key(settings, topics["plans"], 3)[shelf]["status"] == "completed"
+    with pg_conn, pg_conn.cursor() as cur:
+        cur.execute("SELECT status, ordered_qty FROM ops.wh_supplier_orders WHERE shelf_id = %s", (shelf,))
+        assert cur.fetchall() == [("delivered", ordered)]
+        cur.execute(
+            "SELECT received_qty, batch_code FROM ops.wh_supplier_receipts WHERE shelf_id = %s", (shelf,)
+        )
+        assert cur.fetchall() == [(ordered, arrival["batch_code"])]
+
+    # the stock is back above the reorder point: the alert resolves, no new plan
+    send(settings, topics["wh_state"], [_wh_state(shelf, stock + ordered, monday_delivery)], key=shelf)
+    run_once(spark, wh_alert_engine, engine_cfg)
+    statuses = [a["status"] for a in _values(settings, common["topic_alerts"], 3)]
+    assert statuses == ["open", "acknowledged", "resolved"]
+    assert _no_more(settings, topics["plans"], 3)
+
+
+def test_near_expiry_batches_are_discounted_once_a_day_and_expired_ones_removed_through_the_ledgers(
+    spark, settings, common, topic_factory, pg_conn
+):
+    topics = {
+        "discounts": topic_factory("daily_discounts"),
+        "shelf_events": topic_factory("shelf_events", dead_letters=True),
+        "shelf_state": topic_factory("shelf_state"),
+        "shelf_batch_state": topic_factory("shelf_batch_state"),
+        "pos": topic_factory("pos_transactions", dead_letters=True),
+    }
+    with pg_conn, pg_conn.cursor() as cur:
+        cur.execute(
+            "SELECT shelf_id, batch_code, batch_quantity_store, received_date FROM ref.store_batches"
+            " WHERE batch_quantity_store > 1 ORDER BY shelf_id, batch_code LIMIT 3"
+        )
+        (expired_shelf, expired_code, expired_qty, received), (soon_shelf, soon_code, soon_qty, _), _third = (
+            cur.fetchall()
+        )
+        cur.execute("SELECT current_stock FROM ref.store_inventory WHERE shelf_id = %s", (expired_shelf,))
+        (opening_stock,) = cur.fetchone()
+    now = datetime(2026, 4, 10, 0, 0, 30, tzinfo=UTC)
+    today = now.date()
+    with pg_conn, pg_conn.cursor() as cur:
+        cur.execute("DELETE FROM analytics.daily_discounts WHERE discount_date = %s", (today,))
+    # the store batches as the batch ledger's table shows them: one expired yesterday, one expires tomorrow
+    rows = [
+        ShelfBatchState(
+            shelf_id=expired_shelf,
+            batch_code=expired_code,
+            received_date=received,
+            expiry_date=today - timedelta(days=1),
+            batch_quantity_store=expired_qty,
+            last_update_ts=now,
+        ),
+        ShelfBatchState(
+            shelf_id=soon_shelf,
+            batch_code=soon_code,
+            received_date=received,
+            expiry_date=today + timedelta(days=1),
+            batch_quantity_store=soon_qty,
+            last_update_ts=now,
+        ),
+    ]
+    base = dict(**common, topic_shelf_events=topics["shelf_events"])
+    write_rows(
+        spark, s.RemovalSettings(**base), "cleansed", "shelf_batch_state", rows, app_id="test", version=1
+    )
+
+    # discounts: the shelf whose batch expires tomorrow, the same value when the day runs again
+    discount_cfg = s.DailyDiscountSettings(**common, topic_daily_discounts=topics["discounts"])
+    DailyDiscounts(spark, discount_cfg).tick(now)
+    DailyDiscounts(spark, discount_cfg).tick(now + timedelta(hours=2))  # a restart later that day
+    (record,) = _values(settings, topics["discounts"], 1)
+    assert (record["shelf_id"], record["discount_date"]) == (soon_shelf, today.isoformat())
+    assert record["discount"] in (0.3, 0.4, 0.5)
+    assert _no_more(settings, topics["discounts"], 1)
+    with pg_conn, pg_conn.cursor() as cur:
+        cur.execute(
+            "SELECT shelf_id, discount FROM analytics.daily_discounts WHERE discount_date = %s", (today,)
+        )
+        assert [(shelf, float(d)) for shelf, d in cur.fetchall()] == [(soon_shelf, record["discount"])]
+
+    # removal: the expired batch leaves as events; run twice, sent once
+    removal_cfg = s.RemovalSettings(**base)
+    Removals(spark, removal_cfg).tick(now)
+    Removals(spark, removal_cfg).tick(now + timedelta(minutes=1))
+    events = _values(settings, topics["shelf_events"], 2)
+    assert [(e["event_type"], e.get("quantity"), e.get("batch_code")) for e in events] == [
+        ("removal", expired_qty, expired_code),
+        ("weight_change", None, None),
+    ]
+    assert _no_more(settings, topics["shelf_events"], 2)
+    (removed,) = _values(settings, common["topic_alerts"], 1)
+    assert (removed["event_type"], removed["shelf_id"], removed["quantity"]) == (
+        "expired_removal",
+        expired_shelf,
+        expired_qty,
+    )
+
+    # the ledgers apply it: shelf stock and the batch both lose the units, nothing else moves
+    ledger_common = dict(**common, topic_shelf_events=topics["shelf_events"])
+    run_once(
+        spark,
+        shelf_aggregator,
+        s.ShelfAggregatorSettings(**ledger_common, topic_shelf_state=topics["shelf_state"]),
+    )
+    run_once(
+        spark,
+        batch_state_updater,
+        s.BatchStateSettings(
+            **ledger_common,
+            topic_pos_transactions=topics["pos"],
+            topic_batch_state=topics["shelf_batch_state"],
+        ),
+    )
+    shelf_state = latest_by_key(settings, topics["shelf_state"], 1143)
+    assert shelf_state[expired_shelf]["current_stock"] == opening_stock - expired_qty
+    batches = latest_by_key(settings, topics["shelf_batch_state"], 2262)
+    assert batches[f"{expired_shelf}::{expired_code}"]["batch_quantity_store"] == 0
