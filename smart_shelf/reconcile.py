@@ -40,13 +40,13 @@ def checks(spark, settings) -> list[tuple[str, int, int]]:
         "shelf_id string, opening long",
     )
     events = table("raw", "shelf_events").withColumn("shelf_id", F.coalesce("shelf_id", "item_id"))
-    signed = F.when(F.col("event_type") == "pickup", -F.col("quantity")).when(
-        F.col("event_type") == "putback", F.col("quantity")
-    )
+    taken = F.col("event_type").isin("pickup", "removal")
+    signed = F.when(taken, -F.col("quantity")).when(F.col("event_type") == "putback", F.col("quantity"))
     moved = _sum_by_shelf(events, signed, "moved")
     restocked = _sum_by_shelf(
         events.where(F.col("customer_id") == "restock_bot"), F.col("quantity"), "restocked"
     )
+    removed = _sum_by_shelf(events.where(F.col("event_type") == "removal"), F.col("quantity"), "removed")
     shelf = table("cleansed", "shelf_state").select("shelf_id", "current_stock")
     sold = _sum_by_shelf(
         table("raw", "pos_transactions")
@@ -66,6 +66,7 @@ def checks(spark, settings) -> list[tuple[str, int, int]]:
         opening.join(shelf, "shelf_id", "left")
         .join(moved, "shelf_id", "left")
         .join(restocked, "shelf_id", "left")
+        .join(removed, "shelf_id", "left")
         .join(sold, "shelf_id", "left")
         .join(opening_batches, "shelf_id", "left")
         .join(batches, "shelf_id", "left")
@@ -91,11 +92,11 @@ def checks(spark, settings) -> list[tuple[str, int, int]]:
         .fillna(0)
     ).cache()
     rules = [
-        ("shelf stock = opening - pickups + putbacks", store, "current_stock = opening + moved"),
+        ("shelf stock = opening - pickups + putbacks - removals", store, "current_stock = opening + moved"),
         (
-            "store batches = opening batches - sold + restocked",
+            "store batches = opening batches - sold + restocked - removed",
             store,
-            "batches = opening_batches - sold + restocked",
+            "batches = opening_batches - sold + restocked - removed",
         ),
         ("units in carts (batches - shelf stock) are not negative", store, "batches - current_stock >= 0"),
         ("warehouse stock = opening + wh_in - wh_out", wh, "wh_current_stock = wh_opening + wh_moved"),

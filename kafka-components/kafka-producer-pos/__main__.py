@@ -17,7 +17,7 @@ from smart_shelf.kafka_client import make_consumer, make_producer
 from smart_shelf.redis_client import connect_redis
 from smart_shelf.service import StopSignal, consume, start_service
 from smart_shelf.settings import PosProducerSettings
-from smart_shelf.store.pricing import effective_discounts, weekly_discounts_on
+from smart_shelf.store.pricing import discounts_stale, effective_discounts, weekly_discounts_on
 from smart_shelf.store.sources import load_daily_discounts, load_inventory, load_weekly_discounts
 
 log = logging.getLogger("kafka-producer-pos")
@@ -47,16 +47,18 @@ def main() -> int:
     shelf = make_consumer(settings, settings.shelf_topic, group_id=settings.group_id_shelf)
     stop = StopSignal()
     clock.wait_until_running()
-    day, last_report = None, time.monotonic()
+    day, refreshed_at, last_report = None, None, time.monotonic()
     while not stop.requested:
         consume(sessions, FootTrafficSession, pos.on_session)
         consume(shelf, ShelfEvent, pos.on_shelf_event)
         now = clock.now()
+        if discounts_stale(now, refreshed_at):
+            refreshed_at = now
+            pos.discounts = effective_discounts(
+                weekly_discounts_on(weekly, now.date()), load_daily_discounts(settings, now.date())
+            )
         if now.date() != day:
             day = now.date()
-            pos.discounts = effective_discounts(
-                weekly_discounts_on(weekly, day), load_daily_discounts(settings, day)
-            )
             pos.forget_customers_before(now - timedelta(days=2))
         pos.checkout_due_customers(now)
         if time.monotonic() - last_report >= REPORT_EVERY_SECONDS:

@@ -22,7 +22,7 @@ from smart_shelf.kafka_client import make_consumer
 from smart_shelf.redis_client import connect_redis
 from smart_shelf.service import StopSignal, consume, start_service
 from smart_shelf.settings import ShelfProducerSettings
-from smart_shelf.store.pricing import effective_discounts, weekly_discounts_on
+from smart_shelf.store.pricing import discounts_stale, effective_discounts, weekly_discounts_on
 from smart_shelf.store.sources import load_daily_discounts, load_inventory, load_weekly_discounts
 
 log = logging.getLogger("kafka-producer-shelf")
@@ -57,15 +57,19 @@ def main() -> int:
 
     stop = StopSignal()
     clock.wait_until_running()
-    day, last_report = None, time.monotonic()
+    day, refreshed_at, last_report = None, None, time.monotonic()
     while not stop.requested:
         consume(sessions, FootTrafficSession, producer.admit, max_records=500)  # commits after Redis has them
         consume(restocks, ShelfEvent, on_shelf_event, max_records=500)
         now = clock.now()
+        if discounts_stale(now, refreshed_at):
+            refreshed_at = now
+            weekly_today = weekly_discounts_on(weekly, now.date())
+            producer.set_discounts(
+                effective_discounts(weekly_today, load_daily_discounts(settings, now.date()))
+            )
         if now.date() != day:
             day = now.date()
-            weekly_today = weekly_discounts_on(weekly, day)
-            producer.set_discounts(effective_discounts(weekly_today, load_daily_discounts(settings, day)))
             producer.forget_customers_before(now - timedelta(days=2))
             log.info("%s: %d products discounted", day, len(producer.discounts))
         if not producer.run_due(now):

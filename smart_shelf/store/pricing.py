@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime, timedelta
 
 import pandas as pd
 
 MAX_DISCOUNT = 0.95
+# The day's near-expiry discounts are written early in the day: read them again this often (sim time).
+DISCOUNT_REFRESH = timedelta(hours=1)
 
 
 def combine_discounts(weekly: float, daily: float) -> float:
@@ -37,3 +39,8 @@ def pick_score(visibility: float, discount: float) -> float:
 
 def line_total(quantity: int, unit_price: float, discount: float) -> float:
     return round(quantity * unit_price * (1.0 - discount), 2)
+
+
+def discounts_stale(now: datetime, refreshed_at: datetime | None) -> bool:
+    """Whether to load the discounts again: a new day, or DISCOUNT_REFRESH since the last load."""
+    return refreshed_at is None or now.date() != refreshed_at.date() or now - refreshed_at >= DISCOUNT_REFRESH
