@@ -168,6 +168,8 @@ class ShelfState(Event):
     item_weight: float
     shelf_weight: float
     last_update_ts: AwareDatetime
+    # units restocked onto the shelf since its ledger opened: tells a reader which refills the row counts
+    restocked_units: int | None = Field(default=None, ge=0)
 
 
 class WarehouseState(Event):

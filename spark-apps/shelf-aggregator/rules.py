@@ -19,6 +19,7 @@ from smart_shelf.store.alerts import alert
 # A reading within 5 % (or 1 g) of the expected weight is the same movement.
 WEIGHT_TOLERANCE_RATIO = 0.05
 WEIGHT_TOLERANCE_MIN = 0.001
+RESTOCK_CUSTOMER = "restock_bot"
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,7 @@ class ShelfLedger:
     last_update_ts: datetime
     # per customer: net units moved (negative: taken) whose weight reading has not arrived yet
     unweighed: dict[str, int] = field(default_factory=dict)
+    restocked: int = 0  # units that arrived from the warehouse (restock putbacks), all time
 
     def apply(self, reading: ShelfReading) -> list[Alert]:
         self.last_update_ts = max(self.last_update_ts, reading.timestamp)
@@ -50,6 +52,8 @@ class ShelfLedger:
             return self._weigh(reading)
         qty = reading.quantity or 0
         moved = -qty if reading.event_type in ("pickup", "removal") else qty
+        if reading.event_type == "putback" and reading.customer_id == RESTOCK_CUSTOMER:
+            self.restocked += qty
         self.unweighed[reading.customer_id] = self.unweighed.get(reading.customer_id, 0) + moved
         if self.current_stock + moved >= 0:
             self.current_stock += moved
@@ -92,6 +96,7 @@ class ShelfLedger:
             item_weight=self.item_weight,
             shelf_weight=round(self.current_stock * self.item_weight, 6),
             last_update_ts=self.last_update_ts,
+            restocked_units=self.restocked,
         )
 
     def changed(self) -> list[ShelfState]:

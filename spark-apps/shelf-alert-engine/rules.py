@@ -7,8 +7,9 @@ one open restock plan, for the units that bring it to the target percentage. The
         -> completed | partially_completed (here, once the picked units arrived on the shelf;
            partially when the warehouse had less than asked; straight from the manager when it had none)
 
-After a plan closes, no new plan is made until a shelf_state row at least as recent as the closing
-shows the refill in the stock: a stale low reading must not order the same units twice. No plan is
+After a plan closes, no new plan is made until a shelf_state row shows the refill in the stock (its
+`restocked_units` count includes the plan's units) and is at least as recent as the closing: a stale
+low reading, made before the refill was counted, must not order the same units twice. No plan is
 made while the warehouse is known to be empty (the supplier cycle refills it first). A store batch
 with stock that expires within the policy's days keeps one `near_expiry` alert open.
 """
@@ -41,11 +42,13 @@ class ShelfWatch:
     policy: ShelfPolicy
     stock: int | None = None
     state_ts: datetime | None = None  # last_update_ts of the latest shelf_state row
+    restocked: int = 0  # restocked_units of the latest shelf_state row
     wh_stock: int | None = None
     batches: dict[str, list] = field(default_factory=dict)  # code -> [expiry iso, quantity]
     plan: dict | None = None  # the open plan's row (ShelfRestockPlan fields, JSON) + "delivered"
     plans_made: int = 0
     wait_for_state: datetime | None = None  # no new plan before a shelf_state row this recent
+    wait_for_restocked: int = 0  # ... and counting at least this many restocked units
     alerts: ConditionAlerts | None = None
     changed_plans: list[ShelfRestockPlan] = field(default_factory=list)  # not stored
 
@@ -61,6 +64,7 @@ class ShelfWatch:
         if reading.kind == "stock":
             self.stock = int(body["current_stock"])
             self.state_ts = max(self.state_ts or now, now)
+            self.restocked = max(self.restocked, int(body.get("restocked_units") or 0))
         elif reading.kind == "wh_stock":
             self.wh_stock = int(body["wh_current_stock"])
         elif reading.kind == "batch":
@@ -101,8 +105,9 @@ class ShelfWatch:
         self._close(now)
 
     def _close(self, now: datetime) -> None:
-        self.plan = None
+        plan, self.plan = self.plan, None
         self.wait_for_state = now
+        self.wait_for_restocked = plan["restocked_before"] + plan.get("delivered", 0)
 
     # ------------------------------------------------------------------ decisions
 
@@ -128,9 +133,10 @@ class ShelfWatch:
         return out
 
     def _may_plan(self) -> bool:
-        fresh = self.wait_for_state is None or (
+        recent = self.wait_for_state is None or (
             self.state_ts is not None and self.state_ts >= self.wait_for_state
         )
+        fresh = recent and self.restocked >= self.wait_for_restocked
         warehouse_has_stock = self.wh_stock is None or self.wh_stock > 0
         return self.plan is None and fresh and warehouse_has_stock
 
@@ -146,6 +152,7 @@ class ShelfWatch:
             "alert_id": self.alerts.alert_id("refill_request"),
             "picked_qty": None,
             "delivered": 0,
+            "restocked_before": self.restocked,
         }
         self.changed_plans.append(_plan_row(self.plan))
 
@@ -178,11 +185,13 @@ class ShelfWatch:
                 "capacity": self.capacity,
                 "stock": self.stock,
                 "state_ts": _iso(self.state_ts),
+                "restocked": self.restocked,
                 "wh_stock": self.wh_stock,
                 "batches": self.batches,
                 "plan": self.plan,
                 "plans_made": self.plans_made,
                 "wait_for_state": _iso(self.wait_for_state),
+                "wait_for_restocked": self.wait_for_restocked,
                 "alerts": self.alerts.to_dict(),
             }
         )
@@ -197,17 +206,22 @@ class ShelfWatch:
             policy=policy or ShelfPolicy(),
             stock=body["stock"],
             state_ts=_time(body["state_ts"]),
+            restocked=body["restocked"],
             wh_stock=body["wh_stock"],
             batches=body["batches"],
             plan=body["plan"],
             plans_made=body["plans_made"],
             wait_for_state=_time(body["wait_for_state"]),
+            wait_for_restocked=body["wait_for_restocked"],
             alerts=ConditionAlerts.from_dict(shelf, "store", body["alerts"]),
         )
 
 
+PLAN_BOOKKEEPING = ("delivered", "restocked_before")  # kept with the open plan, not on its topic
+
+
 def _plan_row(plan: dict) -> ShelfRestockPlan:
-    return ShelfRestockPlan.model_validate({k: v for k, v in plan.items() if k != "delivered"})
+    return ShelfRestockPlan.model_validate({k: v for k, v in plan.items() if k not in PLAN_BOOKKEEPING})
 
 
 def _iso(moment: datetime | None) -> str | None:

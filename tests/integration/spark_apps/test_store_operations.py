@@ -73,13 +73,14 @@ def _shelf(pg_conn, low=20, high=40):
     return shelf, capacity
 
 
-def _shelf_state(shelf, stock, at):
+def _shelf_state(shelf, stock, at, restocked=0):
     return {
         "shelf_id": shelf,
         "current_stock": stock,
         "item_weight": 100.0,
         "shelf_weight": stock * 100.0,
         "last_update_ts": _iso(at),
+        "restocked_units": restocked,
     }
 
 
@@ -174,7 +175,7 @@ def test_a_low_shelf_is_planned_picked_refilled_and_resolved(spark, settings, co
     send(
         settings,
         topics["shelf_state"],
-        [_shelf_state(shelf, refilled, picked_at + timedelta(minutes=4))],
+        [_shelf_state(shelf, refilled, picked_at + timedelta(minutes=4), restocked=suggested)],
         key=shelf,
     )
     run_once(spark, alert_engine, engine_cfg)

@@ -15,8 +15,8 @@ def _at(minutes):
     return T0 + timedelta(minutes=minutes)
 
 
-def stock(n, minutes):
-    return OpsReading("stock", _at(minutes), {"current_stock": n})
+def stock(n, minutes, restocked=0):
+    return OpsReading("stock", _at(minutes), {"current_stock": n, "restocked_units": restocked})
 
 
 def plan(body, minutes):
@@ -79,7 +79,9 @@ def test_no_second_plan_until_a_shelf_state_shows_the_refill():
     _feed(watch, [plan({**made.model_dump(mode="json"), "status": "issued", "picked_qty": 60}, 1)])
     _feed(watch, [refill(made.plan_id, 60, 4), stock(19, 3)])  # a stale state from before the refill
     assert watch.plan is None and len(watch.changed()) == 2  # the pending one and its completion
-    _feed(watch, [stock(5, 10)])  # a state newer than the refill that is low again: a new plan
+    _feed(watch, [stock(18, 10)])  # later in time, but it does not count the refill yet
+    assert len(watch.changed()) == 2
+    _feed(watch, [stock(5, 11, restocked=60)])  # counts the refill and is low again: a new plan
     newest = watch.changed()[-1]
     assert newest.status == "pending" and newest.plan_id != made.plan_id
 

@@ -92,3 +92,15 @@ def test_a_ledger_round_trips_through_its_stored_form():
 
 def test_weight_tolerance_has_a_floor_for_zero():
     assert weight_matches(0.0, 0.0005) and not weight_matches(0.0, 0.01)
+
+
+def test_the_state_counts_the_units_restocked_and_only_those():
+    ledger = _ledger()
+    for r in (
+        _read(1, "putback", 6, customer="restock_bot"),
+        _read(2, "putback", 2),  # a customer's putback is no restock
+        _read(3, "putback", 4, customer="restock_bot"),
+    ):
+        ledger.apply(r)
+    assert ledger.state().restocked_units == 10
+    assert ShelfLedger.loads(ledger.dumps()).restocked == 10
