@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 RUNNER := $(PY) -m smart_shelf.runner
 PYTEST := $(PY) -m pytest
 
-.PHONY: help setup jars data demo up down status logs reconcile reset test test-unit test-integration e2e bench lint format clean
+.PHONY: help setup jars data demo up down status logs reconcile report reset test test-unit test-integration e2e bench lint format clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[1m%-18s\033[0m %s\n", $$1, $$2}'
@@ -40,6 +40,9 @@ logs: ## follow one service's log: make logs S=kafka
 
 reconcile: ## check the ledgers against their events (on a quiet pipeline: producers stopped)
 	@$(PY) -m smart_shelf.reconcile
+
+report: ## what the store's operations did: alerts, plans, orders, deliveries, discounts, stockouts
+	@$(PY) -m smart_shelf.ops_report
 
 reset: ## stop everything, wipe data, Delta tables, checkpoints, logs and the CDC slot
 	@$(RUNNER) reset
