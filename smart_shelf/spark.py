@@ -49,6 +49,9 @@ def build_spark(app_name: str, settings: Settings):
         .config("spark.sql.streaming.forceDeleteTempCheckpointLocation", "true")
         .config("spark.databricks.delta.schema.autoMerge.enabled", "false")
         .config("spark.sql.adaptive.enabled", "false")
+        # many queries share the cores: a small job (a clock tick, a 3-row MERGE) is not queued
+        # behind a large one, as FIFO would
+        .config("spark.scheduler.mode", "FAIR")
         # no extra micro-batch after each one only to evict expired dedupe state: the next batch
         # with data does it, which halves the batches run at demo rates
         .config("spark.sql.streaming.noDataMicroBatches.enabled", "false")
