@@ -95,9 +95,11 @@ CREATE TABLE IF NOT EXISTS ops.wh_supplier_plan (
     status              ops.plan_status NOT NULL DEFAULT 'pending',
     created_at          TIMESTAMPTZ NOT NULL,
     updated_at          TIMESTAMPTZ NOT NULL,
-    order_id            TEXT
+    order_id            TEXT,
+    received_qty        INT CHECK (received_qty >= 0)
 );
 ALTER TABLE ops.wh_supplier_plan ADD COLUMN IF NOT EXISTS order_id TEXT;
+ALTER TABLE ops.wh_supplier_plan ADD COLUMN IF NOT EXISTS received_qty INT CHECK (received_qty >= 0);
 CREATE INDEX IF NOT EXISTS wh_supplier_plan_status ON ops.wh_supplier_plan (status, created_at);
 CREATE UNIQUE INDEX IF NOT EXISTS wh_supplier_plan_one_open
     ON ops.wh_supplier_plan (shelf_id) WHERE status IN ('pending', 'issued');

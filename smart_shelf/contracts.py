@@ -176,6 +176,8 @@ class WarehouseState(Event):
     shelf_id: str
     wh_current_stock: int = Field(ge=0)
     last_update_ts: AwareDatetime
+    # units delivered by suppliers since the ledger opened: tells a reader which deliveries the row counts
+    received_units: int | None = Field(default=None, ge=0)
 
 
 class ShelfBatchState(Event):
@@ -227,6 +229,7 @@ class WarehouseSupplierPlan(Event):
     created_at: AwareDatetime
     updated_at: AwareDatetime
     order_id: str | None = None  # set when the plan is ordered at a cutoff
+    received_qty: int | None = Field(default=None, ge=0)  # set when delivered
 
 
 # ---------------------------------------------------------------- operational ledgers (Delta + Postgres)

@@ -31,10 +31,13 @@ class WarehouseLedger:
     shelf_id: str
     wh_current_stock: int
     last_update_ts: datetime
+    received: int = 0  # units delivered by suppliers (wh_in), all time
 
     def apply(self, reading: WarehouseReading) -> list[Alert]:
         self.last_update_ts = max(self.last_update_ts, reading.timestamp)
         moved = reading.qty if reading.event_type == "wh_in" else -reading.qty
+        if reading.event_type == "wh_in":
+            self.received += reading.qty
         if self.wh_current_stock + moved >= 0:
             self.wh_current_stock += moved
             return []
@@ -53,7 +56,10 @@ class WarehouseLedger:
 
     def state(self) -> WarehouseState:
         return WarehouseState(
-            shelf_id=self.shelf_id, wh_current_stock=self.wh_current_stock, last_update_ts=self.last_update_ts
+            shelf_id=self.shelf_id,
+            wh_current_stock=self.wh_current_stock,
+            last_update_ts=self.last_update_ts,
+            received_units=self.received,
         )
 
     def changed(self) -> list[WarehouseState]:
@@ -65,4 +71,9 @@ class WarehouseLedger:
     @classmethod
     def loads(cls, text: str) -> WarehouseLedger:
         body = json.loads(text)
-        return cls(body["shelf_id"], body["wh_current_stock"], datetime.fromisoformat(body["last_update_ts"]))
+        return cls(
+            body["shelf_id"],
+            body["wh_current_stock"],
+            datetime.fromisoformat(body["last_update_ts"]),
+            body.get("received", 0),
+        )

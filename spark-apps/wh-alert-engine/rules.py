@@ -4,7 +4,8 @@ Below the reorder point a `supplier_request` alert is open and one supplier plan
 supplier batches up to the policy's target percentage of capacity (never beyond capacity). The plan's
 life: pending (here) -> issued (ordered at a cutoff by wh-supplier-manager) -> completed (delivered).
 A plan is never planned again or moved back: while one is open no other is made, and after it is
-delivered a new one waits for a wh_state row at least as recent as the delivery.
+delivered a new one waits for a wh_state row that counts the delivery (`received_units`) and is at
+least as recent as it.
 """
 
 from __future__ import annotations
@@ -34,9 +35,11 @@ class SupplierWatch:
     policy: WarehousePolicy
     stock: int | None = None
     state_ts: datetime | None = None
+    received: int = 0  # received_units of the latest wh_state row
     plan: dict | None = None  # the open plan's row (WarehouseSupplierPlan fields, JSON)
     plans_made: int = 0
     wait_for_state: datetime | None = None
+    wait_for_received: int = 0
     alerts: ConditionAlerts | None = None
     changed_plans: list[WarehouseSupplierPlan] = field(default_factory=list)  # not stored
 
@@ -50,6 +53,7 @@ class SupplierWatch:
         if reading.kind == "wh_stock":
             self.stock = int(body["wh_current_stock"])
             self.state_ts = max(self.state_ts or now, now)
+            self.received = max(self.received, int(body.get("received_units") or 0))
         elif reading.kind == "plan":
             out += self._plan_moved(body, now)
         return out + self._evaluate(now)
@@ -62,6 +66,7 @@ class SupplierWatch:
             return []
         plan.update(status=body["status"], order_id=body.get("order_id"), updated_at=body["updated_at"])
         if body["status"] in FINAL_STATUSES:
+            self.wait_for_received = plan["received_before"] + int(body.get("received_qty") or 0)
             self.plan, self.wait_for_state = None, now
             return []
         return self.alerts.acknowledge("supplier_request", now, current_stock=self.stock)
@@ -80,9 +85,10 @@ class SupplierWatch:
             min_qty=p.reorder_point,
             suggested_qty=wanted,
         )
-        fresh = self.wait_for_state is None or (
+        recent = self.wait_for_state is None or (
             self.state_ts is not None and self.state_ts >= self.wait_for_state
         )
+        fresh = recent and self.received >= self.wait_for_received
         if low and wanted > 0 and self.plan is None and fresh:
             self.plans_made += 1
             self.plan = {
@@ -96,6 +102,7 @@ class SupplierWatch:
                 "order_id": None,
             }
             self.changed_plans.append(WarehouseSupplierPlan.model_validate(self.plan))
+            self.plan["received_before"] = self.received  # bookkeeping, not on the topic
         return out
 
     def changed(self) -> list[WarehouseSupplierPlan]:
@@ -107,9 +114,11 @@ class SupplierWatch:
                 "shelf_id": self.shelf_id,
                 "stock": self.stock,
                 "state_ts": None if self.state_ts is None else self.state_ts.isoformat(),
+                "received": self.received,
                 "plan": self.plan,
                 "plans_made": self.plans_made,
                 "wait_for_state": None if self.wait_for_state is None else self.wait_for_state.isoformat(),
+                "wait_for_received": self.wait_for_received,
                 "alerts": self.alerts.to_dict(),
             }
         )
@@ -124,8 +133,10 @@ class SupplierWatch:
             policy=policies[body["shelf_id"]],
             stock=body["stock"],
             state_ts=parse(body["state_ts"]),
+            received=body["received"],
             plan=body["plan"],
             plans_made=body["plans_made"],
             wait_for_state=parse(body["wait_for_state"]),
+            wait_for_received=body["wait_for_received"],
             alerts=ConditionAlerts.from_dict(body["shelf_id"], "warehouse", body["alerts"]),
         )

@@ -116,8 +116,10 @@ class SupplierCycle:
             app_id=f"{JOB}/orders_delivered", version=int(slot.timestamp()), pg_table=self.pg,
         )  # fmt: skip
         completed = [
-            plans[o.supplier_plan_id].model_copy(update={"status": "completed", "updated_at": slot})
-            for o, _, _ in received
+            plans[o.supplier_plan_id].model_copy(
+                update={"status": "completed", "updated_at": slot, "received_qty": r.received_qty}
+            )
+            for o, r, _ in received
             if o.supplier_plan_id in plans
         ]
         send_events(self.producer, self.settings.topic_wh_supplier_plan, completed)

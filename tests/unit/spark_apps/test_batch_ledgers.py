@@ -97,6 +97,8 @@ def test_warehouse_stock(events, stock, alerts):
     raised = [a.event_type for e in events for a in ledger.apply(e)]
     assert (ledger.wh_current_stock, raised) == (stock, alerts)
     assert WarehouseLedger.loads(ledger.dumps()) == ledger
+    # the state counts the units suppliers delivered, so a reader knows which deliveries it includes
+    assert ledger.state().received_units == sum(e.qty for e in events if e.event_type == "wh_in")
 
 
 def test_warehouse_batches_follow_deliveries_and_picks():

@@ -15,8 +15,9 @@ CUTOFF = datetime(2026, 1, 4, 12, tzinfo=UTC)  # Sunday
 DELIVERY = datetime(2026, 1, 5, 8, tzinfo=UTC)  # Monday
 
 
-def wh(n, minutes=0):
-    return OpsReading("wh_stock", T0 + timedelta(minutes=minutes), {"wh_current_stock": n})
+def wh(n, minutes=0, received=0):
+    body = {"wh_current_stock": n, "received_units": received}
+    return OpsReading("wh_stock", T0 + timedelta(minutes=minutes), body)
 
 
 def _watch():
@@ -125,3 +126,15 @@ def test_a_delivery_is_a_new_batch_whose_expiry_follows_the_product(perishable, 
 def test_a_delivery_that_does_not_fit_is_recorded_without_an_event():
     order, receipt, event = receive(_order(), 230, Product("A", 240, 24, False), DELIVERY, seed=42)
     assert (order.status, receipt.received_qty, event) == ("partially_delivered", 0, None)
+
+
+def test_after_a_delivery_a_new_plan_waits_for_a_state_that_counts_it():
+    watch = _watch()
+    watch.apply(wh(5))
+    plan = watch.changed()[0].model_dump(mode="json")
+    delivered_at = T0 + timedelta(hours=23)
+    watch.apply(OpsReading("plan", delivered_at, {**plan, "status": "completed", "received_qty": 216}))
+    watch.apply(wh(4, 24 * 60))  # newer than the delivery but from before the ledger applied it
+    assert watch.plan is None and len(watch.changed()) == 1
+    watch.apply(wh(4, 24 * 60 + 1, received=216))  # counts it (and is, oddly, low again): a new plan
+    assert [p.status for p in watch.changed()] == ["pending", "pending"]
