@@ -125,3 +125,37 @@ def send_events(producer: KafkaProducer, topic: str, events: Iterable, timeout_s
     for future in futures:
         future.get(timeout=timeout_s)
     return len(futures)
+
+
+def read_compacted(settings: Settings, topic: str, timeout_s: float = 60.0) -> dict[str, str]:
+    """The latest value of every key of a compacted topic, read from its start to its current end
+    (what the topic says now, fresher than any table that follows it)."""
+    consumer = retry(
+        lambda: KafkaConsumer(
+            bootstrap_servers=settings.kafka_broker,
+            enable_auto_commit=False,
+            group_id=None,
+            isolation_level="read_committed",
+            consumer_timeout_ms=1000,
+        ),
+        what=f"kafka consumer {settings.kafka_broker}",
+        deadline_seconds=timeout_s,
+        max_delay=settings.retry_max_seconds,
+        exceptions=_RETRYABLE,
+    )
+    try:
+        partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]
+        if not partitions:
+            raise ValueError(f"topic {topic!r} does not exist")
+        consumer.assign(partitions)
+        consumer.seek_to_beginning(*partitions)
+        ends = consumer.end_offsets(partitions)
+        latest: dict[str, str] = {}
+        while any(consumer.position(tp) < end for tp, end in ends.items()):
+            for records in consumer.poll(timeout_ms=1000, max_records=5000).values():
+                for record in records:
+                    if record.key is not None and record.value is not None:
+                        latest[record.key.decode()] = record.value.decode()
+        return latest
+    finally:
+        consumer.close()

@@ -1,10 +1,11 @@
 """daily-discount-manager: once per simulated day, the near-expiry discounts of the day.
 
-Reads the store batches (delta/cleansed/shelf_batch_state), picks the shelves with stock expiring
-today or tomorrow (rules.py), and writes their discount to delta/analytics/daily_discounts, Postgres
-analytics.daily_discounts (where the shelf and POS producers read it) and the compacted topic
-`daily_discounts` (keyed by shelf and date). The day's run is recorded in delta/ops/job_runs, so a
-restart the same day does not run it again; a run repeated after a crash writes the same values.
+Reads the store batches (the batch ledger's compacted `TOPIC_SHELF_BATCH_STATE`, as fresh as the
+ledger), picks the shelves with stock expiring today or tomorrow (rules.py), and writes their discount
+to delta/analytics/daily_discounts, Postgres analytics.daily_discounts (where the shelf and POS
+producers read it) and the compacted topic `daily_discounts` (keyed by shelf and date). The day's run
+is recorded in delta/ops/job_runs, so a restart the same day does not run it again; a run repeated
+after a crash writes the same values.
 """
 
 from __future__ import annotations
@@ -12,11 +13,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from pyspark.sql import SparkSession
-from pyspark.sql import functions as F
 from pyspark.sql.streaming import StreamingQuery
 
-from smart_shelf.kafka_client import make_producer, send_events
-from smart_shelf.ops_tables import read_rows, write_rows
+from smart_shelf.contracts import ShelfBatchState
+from smart_shelf.kafka_client import make_producer, read_compacted, send_events
+from smart_shelf.ops_tables import write_rows
 from smart_shelf.settings import DailyDiscountSettings
 from smart_shelf.spark_clock import ScheduledRuns, start_clock_query
 from smart_shelf.store.expiry import BatchStock
@@ -26,12 +27,14 @@ JOB = "daily-discount-manager"
 SETTINGS = DailyDiscountSettings
 
 
-def store_batches(spark: SparkSession, settings, where) -> list[BatchStock]:
-    """Store batches with stock that match `where` (over delta/cleansed/shelf_batch_state)."""
-    rows = read_rows(
-        spark, settings, "cleansed", "shelf_batch_state", (F.col("batch_quantity_store") > 0) & where
-    )
-    return [BatchStock(r.shelf_id, r.batch_code, r.expiry_date, r.batch_quantity_store) for r in rows]
+def store_batches(settings, topic: str) -> list[BatchStock]:
+    """Every store batch with stock, as the batch ledger's compacted topic says now."""
+    rows = [ShelfBatchState.model_validate_json(v) for v in read_compacted(settings, topic).values()]
+    return [
+        BatchStock(r.shelf_id, r.batch_code, r.expiry_date, r.batch_quantity_store)
+        for r in rows
+        if r.batch_quantity_store > 0
+    ]
 
 
 class DailyDiscounts:
@@ -46,10 +49,8 @@ class DailyDiscounts:
         if not self.runs.pending(key):
             return
         s = self.settings
-        soon = F.col("expiry_date").between(F.lit(today), F.date_add(F.lit(today), 1))
-        rows = discounts_for(
-            store_batches(self.spark, s, soon), today, s.data_seed, s.discount_min, s.discount_max, now
-        )
+        batches = store_batches(s, s.topic_shelf_batch_state)
+        rows = discounts_for(batches, today, s.data_seed, s.discount_min, s.discount_max, now)
         write_rows(
             self.spark, s, "analytics", "daily_discounts", rows,
             app_id=f"{JOB}/daily_discounts", version=today.toordinal(),

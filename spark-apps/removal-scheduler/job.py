@@ -1,9 +1,11 @@
 """removal-scheduler: once per simulated day, expired store batches leave the shelves.
 
-Reads the store batches (delta/cleansed/shelf_batch_state), and for each batch due for removal
-(REMOVE_MODE, rules.py) sends a `removal` and its `weight_change` to `shelf_events`, which the shelf
-and batch ledgers apply (they stay the only writers of stock), and one `expired_removal` alert per
-shelf to `alerts`. The day's run is recorded in delta/ops/job_runs; a run repeated after a crash
+Reads the store batches from the batch ledger's compacted topic (`TOPIC_SHELF_BATCH_STATE`, the
+freshest view of them), and for each batch due for removal (REMOVE_MODE, rules.py) sends a `removal`
+and its `weight_change` to `shelf_events`, which the shelf and batch ledgers apply (they stay the only
+writers of stock), and one `expired_removal` alert per shelf to `alerts`. A unit of the batch sold
+after that view was read is taken by the batch ledger from another batch of the shelf, so shelf and
+batches keep agreeing. The day's run is recorded in delta/ops/job_runs; a run repeated after a crash
 sends the same event ids, which the ledgers drop as duplicates.
 """
 
@@ -12,7 +14,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from pyspark.sql import SparkSession
-from pyspark.sql import functions as F
 from pyspark.sql.streaming import StreamingQuery
 
 from smart_shelf.kafka_client import make_producer, send_events
@@ -39,7 +40,7 @@ class Removals:
         key = f"removal:{today.isoformat()}"
         if not self.runs.pending(key):
             return
-        candidates = store_batches(self.spark, self.settings, F.col("expiry_date") <= F.lit(today))
+        candidates = store_batches(self.settings, self.settings.topic_shelf_batch_state)
         due = expired(candidates, today, self.settings.remove_mode)
         events = [e for b in due for e in removal_events(b, self.weights.get(b.shelf_id, 0.0), now)]
         send_events(self.producer, self.settings.topic_shelf_events, events)

@@ -22,7 +22,6 @@ import spark_apps.wh_alert_engine.job as wh_alert_engine
 from smart_shelf import settings as s
 from smart_shelf.contracts import ShelfBatchState
 from smart_shelf.kafka_client import make_producer
-from smart_shelf.ops_tables import write_rows
 from spark_apps.daily_discount_manager.job import DailyDiscounts
 from spark_apps.removal_scheduler.job import Removals
 from spark_apps.spark_init_delta.create import create_tables
@@ -318,13 +317,16 @@ def test_near_expiry_batches_are_discounted_once_a_day_and_expired_ones_removed_
             last_update_ts=now,
         ),
     ]
-    base = dict(**common, topic_shelf_events=topics["shelf_events"])
-    write_rows(
-        spark, s.RemovalSettings(**base), "cleansed", "shelf_batch_state", rows, app_id="test", version=1
-    )
+    # the batch ledger's view (its compacted topic) that the clock jobs read
+    view = topic_factory("view.shelf_batch_state")
+    for row in rows:
+        send(settings, view, [row.model_dump(mode="json")], key=f"{row.shelf_id}::{row.batch_code}")
+    base = dict(**common, topic_shelf_events=topics["shelf_events"], topic_shelf_batch_state=view)
 
     # discounts: the shelf whose batch expires tomorrow, the same value when the day runs again
-    discount_cfg = s.DailyDiscountSettings(**common, topic_daily_discounts=topics["discounts"])
+    discount_cfg = s.DailyDiscountSettings(
+        **common, topic_daily_discounts=topics["discounts"], topic_shelf_batch_state=view
+    )
     DailyDiscounts(spark, discount_cfg).tick(now)
     DailyDiscounts(spark, discount_cfg).tick(now + timedelta(hours=2))  # a restart later that day
     (record,) = _values(settings, topics["discounts"], 1)
