@@ -19,10 +19,12 @@ from datetime import datetime
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from smart_shelf import delta_tables
 from smart_shelf.contracts import Event
 from smart_shelf.raw_sink import parsed_stream
 from smart_shelf.settings import Settings
-from smart_shelf.spark_ledger import event_time_us, utc
+from smart_shelf.spark import delta_path
+from smart_shelf.spark_ledger import LedgerSink, event_time_us, utc
 
 FEED_COLUMNS = ["shelf_id", "kind", "value", "event_us", "partition", "offset"]
 
@@ -67,3 +69,33 @@ def readings(spark: SparkSession, settings: Settings, feeds: list[Feed]) -> Data
 
 def ops_reading(row) -> OpsReading:
     return OpsReading(row.kind, utc(row.event_us), json.loads(row.value))
+
+
+def plan_sink(
+    settings: Settings,
+    job: str,
+    query: str,
+    table: str,
+    topic: str,
+    *,
+    to_postgres: bool = False,
+    events_topic: str | None = None,
+) -> LedgerSink:
+    """The sink of a job that writes plans: rows of delta/ops/<table> (MERGEd by plan id) on their
+    compacted topic keyed by shelf, optionally copied to Postgres ops.<table> with the status only
+    moving forward, and the events it emits (picks, deliveries) on `events_topic` keyed by shelf."""
+    spec = delta_tables.table("ops", table)
+    return LedgerSink(
+        job=job,
+        query=query,
+        model=spec.model,
+        keys=spec.keys,
+        state_path=delta_path(settings, "ops", table),
+        state_topic=topic,
+        alerts_topic=settings.topic_alerts,
+        topic_keys=("shelf_id",),
+        events_topic=events_topic,
+        event_keys=("shelf_id",) if events_topic else (),
+        pg_table=f"ops.{table}" if to_postgres else None,
+        pg_update_when="EXCLUDED.status >= t.status",
+    )

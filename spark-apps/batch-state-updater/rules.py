@@ -58,19 +58,7 @@ class StoreBatchLedger:
         takes, missing = customer_choice(self.batches, reading.quantity, rng, self.prob_earliest)
         self.batches.remove(takes)
         self.touched.update(t.batch_code for t in takes)
-        if not missing:
-            return []
-        return [
-            alert(
-                "batch_shortfall",
-                self.shelf_id,
-                "store",
-                reading.timestamp,
-                reading.event_id,
-                suggested_qty=missing,
-                message=f"{missing} of {reading.quantity} units sold are in no batch of the shelf",
-            )
-        ]
+        return self._shortfall(reading, missing, "sold")
 
     def _restock(self, reading: BatchReading) -> list[Alert]:
         code = reading.batch_code
@@ -93,6 +81,10 @@ class StoreBatchLedger:
         rest, missing = earliest_expiry_first(self.batches, reading.quantity - first)
         self.batches.remove(rest)
         self.touched.update(t.batch_code for t in takes + rest)
+        return self._shortfall(reading, missing, "removed")
+
+    def _shortfall(self, reading: BatchReading, missing: int, what: str) -> list[Alert]:
+        """Units a sale or removal took that no batch held: reported, never taken below zero."""
         if not missing:
             return []
         return [
@@ -103,7 +95,7 @@ class StoreBatchLedger:
                 reading.timestamp,
                 reading.event_id,
                 suggested_qty=missing,
-                message=f"{missing} of {reading.quantity} units removed are in no batch of the shelf",
+                message=f"{missing} of {reading.quantity} units {what} are in no batch of the shelf",
             )
         ]
 

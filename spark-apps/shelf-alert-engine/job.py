@@ -16,13 +16,11 @@ from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.streaming import StreamingQuery
 
-from smart_shelf import delta_tables
 from smart_shelf.contracts import ShelfBatchState, ShelfEvent, ShelfRestockPlan, ShelfState, WarehouseState
 from smart_shelf.postgres_client import fetch_rows
 from smart_shelf.settings import ShelfAlertEngineSettings
-from smart_shelf.spark import delta_path
 from smart_shelf.spark_ledger import LedgerRules, LedgerSink, start_ledger
-from smart_shelf.spark_ops import Feed, ops_reading, readings
+from smart_shelf.spark_ops import Feed, ops_reading, plan_sink, readings
 from spark_apps.shelf_alert_engine.rules import ShelfPolicy, ShelfWatch
 
 JOB = "shelf-alert-engine"
@@ -93,19 +91,10 @@ def feeds(settings: ShelfAlertEngineSettings) -> list[Feed]:
 
 
 def sink(settings: ShelfAlertEngineSettings) -> LedgerSink:
-    table = delta_tables.table("ops", "shelf_restock_plan")
-    return LedgerSink(
-        job=JOB,
-        query="shelf_restock_plan",
-        model=table.model,
-        keys=table.keys,
-        state_path=delta_path(settings, "ops", "shelf_restock_plan"),
-        state_topic=settings.topic_restock,
-        alerts_topic=settings.topic_alerts,
-        topic_keys=("shelf_id",),
-        pg_table="ops.shelf_restock_plan" if settings.write_to_pg else None,
-        pg_update_when="EXCLUDED.status >= t.status",
-    )
+    return plan_sink(
+        settings, JOB, "shelf_restock_plan", "shelf_restock_plan", settings.topic_restock,
+        to_postgres=settings.write_to_pg,
+    )  # fmt: skip
 
 
 def start(spark: SparkSession, settings: ShelfAlertEngineSettings) -> list[StreamingQuery]:

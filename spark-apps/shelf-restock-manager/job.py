@@ -14,12 +14,10 @@ from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.streaming import StreamingQuery
 
-from smart_shelf import delta_tables
 from smart_shelf.contracts import ShelfRestockPlan, WarehouseBatchState
 from smart_shelf.settings import RestockManagerSettings
-from smart_shelf.spark import delta_path
 from smart_shelf.spark_ledger import LedgerRules, LedgerSink, start_ledger_query
-from smart_shelf.spark_ops import Feed, ops_reading, readings
+from smart_shelf.spark_ops import Feed, ops_reading, plan_sink, readings
 from spark_apps.shelf_restock_manager.rules import RestockPicker
 
 JOB = "shelf-restock-manager"
@@ -35,19 +33,9 @@ def feeds(settings: RestockManagerSettings) -> list[Feed]:
 
 
 def sink(settings: RestockManagerSettings) -> LedgerSink:
-    table = delta_tables.table("ops", "shelf_restock_plan")
-    return LedgerSink(
-        job=JOB,
-        query="picks",
-        model=table.model,
-        keys=table.keys,
-        state_path=delta_path(settings, "ops", "shelf_restock_plan"),
-        state_topic=settings.topic_restock,
-        alerts_topic=settings.topic_alerts,
-        topic_keys=("shelf_id",),
-        events_topic=settings.topic_wh_events,
-        event_keys=("shelf_id",),
-    )
+    return plan_sink(
+        settings, JOB, "picks", "shelf_restock_plan", settings.topic_restock, events_topic=settings.topic_wh_events
+    )  # fmt: skip
 
 
 def start(spark: SparkSession, settings: RestockManagerSettings) -> list[StreamingQuery]:

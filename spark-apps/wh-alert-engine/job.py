@@ -14,13 +14,11 @@ from functools import partial
 from pyspark.sql import SparkSession
 from pyspark.sql.streaming import StreamingQuery
 
-from smart_shelf import delta_tables
 from smart_shelf.contracts import WarehouseState, WarehouseSupplierPlan
 from smart_shelf.postgres_client import fetch_rows
 from smart_shelf.settings import WarehouseAlertEngineSettings
-from smart_shelf.spark import delta_path
 from smart_shelf.spark_ledger import LedgerRules, LedgerSink, start_ledger
-from smart_shelf.spark_ops import Feed, ops_reading, readings
+from smart_shelf.spark_ops import Feed, ops_reading, plan_sink, readings
 from spark_apps.wh_alert_engine.rules import SupplierWatch, WarehousePolicy
 
 JOB = "wh-alert-engine"
@@ -68,19 +66,10 @@ def feeds(settings: WarehouseAlertEngineSettings) -> list[Feed]:
 
 
 def sink(settings: WarehouseAlertEngineSettings) -> LedgerSink:
-    table = delta_tables.table("ops", "wh_supplier_plan")
-    return LedgerSink(
-        job=JOB,
-        query="wh_supplier_plan",
-        model=table.model,
-        keys=table.keys,
-        state_path=delta_path(settings, "ops", "wh_supplier_plan"),
-        state_topic=settings.topic_wh_supplier_plan,
-        alerts_topic=settings.topic_alerts,
-        topic_keys=("shelf_id",),
-        pg_table="ops.wh_supplier_plan" if settings.write_to_pg else None,
-        pg_update_when="EXCLUDED.status >= t.status",
-    )
+    return plan_sink(
+        settings, JOB, "wh_supplier_plan", "wh_supplier_plan", settings.topic_wh_supplier_plan,
+        to_postgres=settings.write_to_pg,
+    )  # fmt: skip
 
 
 def start(spark: SparkSession, settings: WarehouseAlertEngineSettings) -> list[StreamingQuery]:

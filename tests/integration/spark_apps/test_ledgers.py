@@ -4,15 +4,12 @@ poison goes to quarantine while good records are processed."""
 
 from datetime import UTC, date, datetime, timedelta
 
-import pytest
-
 import spark_apps.alerts_sink.job as alerts_sink
 import spark_apps.batch_state_updater.job as batch_state_updater
 import spark_apps.wh_aggregator.job as wh_aggregator
 import spark_apps.wh_batch_state_updater.job as wh_batch_state_updater
 from smart_shelf import settings as s
 from smart_shelf.contracts import stable_id
-from spark_apps.spark_init_delta.create import create_tables
 from tests.integration.spark_apps.ledger_harness import delta_rows, latest_by_key, run_once, send
 
 T0 = datetime(2026, 1, 1, 10, tzinfo=UTC)
@@ -20,20 +17,6 @@ T0 = datetime(2026, 1, 1, 10, tzinfo=UTC)
 
 def _ts(n):
     return (T0 + timedelta(seconds=n)).isoformat()
-
-
-@pytest.fixture
-def common(stack, settings, tmp_path, spark, topic_factory):
-    create_tables(spark, str(tmp_path / "delta"))
-    return dict(
-        _env_file=None,
-        delta_root=tmp_path / "delta",
-        pg_host=settings.pg_host,
-        pg_port=settings.pg_port,
-        kafka_broker=settings.kafka_broker,
-        spark_available_now=True,
-        topic_alerts=topic_factory("alerts", dead_letters=True),
-    )
 
 
 def _first_shelf_with_batches(pg_conn, table, quantity_column, n=2):

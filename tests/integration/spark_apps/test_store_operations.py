@@ -11,8 +11,6 @@ import json
 import math
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
 import spark_apps.batch_state_updater.job as batch_state_updater
 import spark_apps.shelf_aggregator.job as shelf_aggregator
 import spark_apps.shelf_alert_engine.job as alert_engine
@@ -24,7 +22,6 @@ from smart_shelf.contracts import ShelfBatchState
 from smart_shelf.kafka_client import make_producer
 from spark_apps.daily_discount_manager.job import DailyDiscounts
 from spark_apps.removal_scheduler.job import Removals
-from spark_apps.spark_init_delta.create import create_tables
 from spark_apps.wh_supplier_manager.job import SupplierCycle
 from tests.conftest import consume_all
 from tests.integration.spark_apps.ledger_harness import delta_rows, latest_by_key, run_once, send
@@ -34,20 +31,6 @@ T0 = datetime(2026, 3, 2, 10, tzinfo=UTC)  # a Monday
 
 def _iso(moment):
     return moment.isoformat()
-
-
-@pytest.fixture
-def common(stack, settings, tmp_path, spark, topic_factory):
-    create_tables(spark, str(tmp_path / "delta"))
-    return dict(
-        _env_file=None,
-        delta_root=tmp_path / "delta",
-        pg_host=settings.pg_host,
-        pg_port=settings.pg_port,
-        kafka_broker=settings.kafka_broker,
-        spark_available_now=True,
-        topic_alerts=topic_factory("alerts", dead_letters=True),
-    )
 
 
 def _values(settings, topic, expected, timeout_s=30.0):
