@@ -311,6 +311,7 @@ class DailyDiscountSettings(ClockJobSettings):
     """spark-apps/daily-discount-manager."""
 
     topic_daily_discounts: str = "daily_discounts"
+    topic_shelf_batch_state: str = "shelf_batch_state"
     discount_min: float = Field(0.30, ge=0, le=1)
     discount_max: float = Field(0.50, ge=0, le=1)
     write_to_pg: bool = True
@@ -320,6 +321,7 @@ class RemovalSettings(ClockJobSettings):
     """spark-apps/removal-scheduler."""
 
     topic_shelf_events: str = "shelf_events"
+    topic_shelf_batch_state: str = "shelf_batch_state"
     remove_mode: str = Field("next_day", pattern="^(next_day|same_day_evening)$")
     poll_seconds: float = Field(5.0, gt=0)
 
