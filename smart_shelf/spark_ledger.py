@@ -36,7 +36,7 @@ from pyspark.sql.streaming import StreamingQuery
 from pyspark.sql.streaming.state import GroupState, GroupStateTimeout
 
 from smart_shelf import delta_tables
-from smart_shelf.contracts import Alert, Event, key_of, to_json, topic_contract
+from smart_shelf.contracts import Alert, Event, to_json, topic_contract
 from smart_shelf.delta_io import upsert
 from smart_shelf.settings import Settings
 from smart_shelf.spark import checkpoint_path, delta_path, trigger
@@ -76,19 +76,13 @@ class LedgerSink:
     job: str
     query: str
     model: type[Event]  # the state rows' contract
-    keys: tuple[str, ...]  # the state table's keys, also the topic key (unless topic_keys)
+    keys: tuple[str, ...]  # the state table's keys (the topic's key is its contract's)
     state_path: str
     state_topic: str
     alerts_topic: str
-    topic_keys: tuple[str, ...] | None = None  # the state topic's key when it differs from the table's
     events_topic: str | None = None  # where the non-alert events a ledger emits go (e.g. wh_events)
-    event_keys: tuple[str, ...] = ()
     pg_table: str | None = None  # the Postgres copy of the state table, upserted by the mirror
     pg_update_when: str | None = None
-
-    @property
-    def state_topic_keys(self) -> tuple[str, ...]:
-        return self.topic_keys or self.keys
 
 
 def open_copy(opening: Mapping[str, Ledger], key: str) -> Ledger | None:
@@ -152,19 +146,21 @@ def write_ledger_batch(sink: LedgerSink, settings: Settings, out: DataFrame, bat
     kinds = {row["kind"]: row["count"] for row in out.groupBy("kind").count().collect()}
     # state rows first: a plan is on its topic before the picks that act on it
     if kinds.get("state"):
-        publish(_keyed(out, "state", sink.model, sink.state_topic_keys), settings, sink.state_topic)
+        publish(_keyed(out, "state", sink.model, sink.state_topic), settings, sink.state_topic)
     if kinds.get("alert"):
         publish(out.where(F.col("kind") == "alert"), settings, sink.alerts_topic)
     if kinds.get("event"):
         if sink.events_topic is None:
             raise ValueError(f"{sink.job}: the ledger emitted events but the sink has no events_topic")
         model = topic_contract(sink.events_topic).model
-        publish(_keyed(out, "event", model, sink.event_keys), settings, sink.events_topic)
+        publish(_keyed(out, "event", model, sink.events_topic), settings, sink.events_topic)
     out.unpersist()
 
 
-def _keyed(out: DataFrame, kind: str, model: type[Event], keys: tuple[str, ...]) -> DataFrame:
-    """The rows of one kind as (key, value), the key built from the payload's key fields."""
+def _keyed(out: DataFrame, kind: str, model: type[Event], topic: str) -> DataFrame:
+    """The rows of one kind as (key, value), the key built from the payload's fields that key the
+    topic in its contract."""
+    keys = topic_contract(topic).key
     rows = out.where(F.col("kind") == kind).select(
         F.from_json("value", struct_type(model)).alias("r"), "value"
     )
@@ -243,7 +239,8 @@ def start_ledger(
 def publish_rows(spark: SparkSession, settings: Settings, sink: LedgerSink, rows: Sequence[Event]) -> None:
     if not rows:
         return
-    values = [(key_of(r.model_dump(mode="json"), sink.state_topic_keys), to_json(r)) for r in rows]
+    contract = topic_contract(sink.state_topic)
+    values = [(contract.key_of(r.model_dump(mode="json")), to_json(r)) for r in rows]
     publish(spark.createDataFrame(values, "key string, value string"), settings, sink.state_topic)
 
 

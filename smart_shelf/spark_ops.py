@@ -82,8 +82,8 @@ def plan_sink(
     events_topic: str | None = None,
 ) -> LedgerSink:
     """The sink of a job that writes plans: rows of delta/ops/<table> (MERGEd by plan id) on their
-    compacted topic keyed by shelf, optionally copied to Postgres ops.<table> with the status only
-    moving forward, and the events it emits (picks, deliveries) on `events_topic` keyed by shelf."""
+    compacted topic, optionally copied to Postgres ops.<table> with the status only moving forward,
+    and the events it emits (picks, deliveries) on `events_topic`."""
     spec = delta_tables.table("ops", table)
     return LedgerSink(
         job=job,
@@ -93,9 +93,7 @@ def plan_sink(
         state_path=delta_path(settings, "ops", table),
         state_topic=topic,
         alerts_topic=settings.topic_alerts,
-        topic_keys=("shelf_id",),
         events_topic=events_topic,
-        event_keys=("shelf_id",) if events_topic else (),
         pg_table=f"ops.{table}" if to_postgres else None,
         pg_update_when="EXCLUDED.status >= t.status",
     )
