@@ -23,10 +23,10 @@ from pyspark.sql.streaming import StreamingQuery
 
 from simulated_time.clock import ClockNotRunning, make_clock
 from smart_shelf.contracts import JobRun
+from smart_shelf.ops_tables import frame_of
 from smart_shelf.settings import Settings
 from smart_shelf.spark import delta_path
 from smart_shelf.spark_io import start_batch_query
-from smart_shelf.spark_schemas import struct_type
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +72,6 @@ class ScheduledRuns:
 
     def finish(self, run_key: str, sim_time: datetime, summary: str) -> None:
         row = JobRun(job=self.job, run_key=run_key, sim_time=sim_time, summary=summary)
-        frame = self.spark.createDataFrame([row.model_dump()], struct_type(JobRun))
-        frame.write.format("delta").mode("append").save(self.path)
+        frame_of(self.spark, [row], JobRun).write.format("delta").mode("append").save(self.path)
         self.done.add(run_key)
         log.info("%s %s at %s: %s", self.job, run_key, sim_time.isoformat(), summary)

@@ -175,17 +175,14 @@ def mirror_batch(sink: LedgerSink, settings: Settings, records: DataFrame, batch
     latest = Window.partitionBy(*(F.col(f"r.{k}") for k in sink.keys)).orderBy(
         F.col("partition").desc(), F.col("offset").desc()
     )
-    rows = parsed.withColumn("_n", F.row_number().over(latest)).where("_n = 1").select("r.*")
-    if sink.pg_table is None:
-        upsert(sink.state_path, rows, sink.keys, app_id=f"{sink.job}/{sink.query}_table", version=batch_id)
-        return
-    rows = rows.persist()
+    rows = parsed.withColumn("_n", F.row_number().over(latest)).where("_n = 1").select("r.*").persist()
     upsert(sink.state_path, rows, sink.keys, app_id=f"{sink.job}/{sink.query}_table", version=batch_id)
-    # oldest first: a plan is closed in Postgres before the next one of its shelf opens
-    order = "created_at" if "created_at" in sink.model.model_fields else sink.keys[0]
-    upsert_postgres(
-        rows.orderBy(order), settings, sink.pg_table, list(sink.keys), update_when=sink.pg_update_when
-    )
+    if sink.pg_table is not None:
+        # oldest first: a plan is closed in Postgres before the next one of its shelf opens
+        order = "created_at" if "created_at" in sink.model.model_fields else sink.keys[0]
+        upsert_postgres(
+            rows.orderBy(order), settings, sink.pg_table, list(sink.keys), update_when=sink.pg_update_when
+        )
     rows.unpersist()
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from smart_shelf.postgres_client import connect_postgres
+from smart_shelf.postgres_client import connect_postgres, fetch_rows
 from smart_shelf.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -38,6 +38,12 @@ def load_inventory(
             retry_seconds,
         )
         time.sleep(retry_seconds)
+
+
+def unit_weights(settings: Settings) -> dict[str, float]:
+    """Each shelf's unit weight from ref.store_inventory (what a refill or removal weighs per unit)."""
+    rows = fetch_rows(settings, "SELECT shelf_id, item_weight FROM ref.store_inventory")
+    return {r["shelf_id"]: float(r["item_weight"]) for r in rows}
 
 
 def load_weekly_discounts(settings: Settings) -> pd.DataFrame:

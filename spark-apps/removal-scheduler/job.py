@@ -17,9 +17,9 @@ from pyspark.sql import SparkSession
 from pyspark.sql.streaming import StreamingQuery
 
 from smart_shelf.kafka_client import make_producer, send_events
-from smart_shelf.postgres_client import fetch_rows
 from smart_shelf.settings import RemovalSettings
 from smart_shelf.spark_clock import ScheduledRuns, start_clock_query
+from smart_shelf.store.sources import unit_weights
 from spark_apps.daily_discount_manager.job import store_batches
 from spark_apps.removal_scheduler.rules import expired, removal_alerts, removal_events
 
@@ -32,8 +32,7 @@ class Removals:
         self.spark, self.settings = spark, settings
         self.runs = ScheduledRuns(spark, settings, JOB)
         self.producer = producer or make_producer(settings, deadline_seconds=120)
-        rows = fetch_rows(settings, "SELECT shelf_id, item_weight FROM ref.store_inventory")
-        self.weights = {r["shelf_id"]: float(r["item_weight"]) for r in rows}
+        self.weights = unit_weights(settings)
 
     def tick(self, now: datetime) -> None:
         today = now.date()

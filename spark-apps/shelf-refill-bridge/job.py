@@ -20,11 +20,12 @@ from pyspark.sql.streaming import StreamingQuery
 
 from smart_shelf.contracts import WarehouseEvent
 from smart_shelf.kafka_client import make_producer, send_events
-from smart_shelf.postgres_client import connect_postgres, fetch_rows
+from smart_shelf.postgres_client import connect_postgres
 from smart_shelf.raw_sink import parsed_stream
 from smart_shelf.settings import RefillBridgeSettings
 from smart_shelf.spark_clock import start_clock_query
 from smart_shelf.spark_io import start_batch_query, upsert_postgres
+from smart_shelf.store.sources import unit_weights
 from spark_apps.shelf_refill_bridge.rules import Refill, refill_events
 
 log = logging.getLogger(__name__)
@@ -72,13 +73,6 @@ def deliver_due(settings: RefillBridgeSettings, weights: dict[str, float], produ
         conn.close()
     log.info("%d refills delivered to the shelves at %s", len(due), now.isoformat(timespec="seconds"))
     return len(due)
-
-
-def unit_weights(settings: RefillBridgeSettings) -> dict[str, float]:
-    return {
-        r["shelf_id"]: float(r["item_weight"])
-        for r in fetch_rows(settings, "SELECT shelf_id, item_weight FROM ref.store_inventory")
-    }
 
 
 def pending_query(spark: SparkSession, settings: RefillBridgeSettings) -> StreamingQuery:

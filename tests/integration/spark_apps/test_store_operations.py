@@ -20,6 +20,7 @@ import spark_apps.wh_alert_engine.job as wh_alert_engine
 from smart_shelf import settings as s
 from smart_shelf.contracts import ShelfBatchState
 from smart_shelf.kafka_client import make_producer
+from smart_shelf.store.sources import unit_weights
 from spark_apps.daily_discount_manager.job import DailyDiscounts
 from spark_apps.removal_scheduler.job import Removals
 from spark_apps.wh_supplier_manager.job import SupplierCycle
@@ -139,7 +140,7 @@ def test_a_low_shelf_is_planned_picked_refilled_and_resolved(spark, settings, co
     # 3. the refill reaches the shelf 3 sim minutes after the pick, once
     refill_bridge.pending_query(spark, bridge_cfg).awaitTermination(300)
     producer = make_producer(bridge_cfg, deadline_seconds=30)
-    weights = refill_bridge.unit_weights(bridge_cfg)
+    weights = unit_weights(bridge_cfg)
     picked_at = datetime.fromisoformat(picks[0]["timestamp"])
     assert refill_bridge.deliver_due(bridge_cfg, weights, producer, picked_at + timedelta(minutes=2)) == 0
     assert refill_bridge.deliver_due(bridge_cfg, weights, producer, picked_at + timedelta(minutes=3)) == 2
