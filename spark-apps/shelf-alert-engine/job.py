@@ -67,14 +67,6 @@ def open_watch(known: dict[str, tuple[int, ShelfPolicy]], shelf_id: str) -> Shel
     return ShelfWatch(shelf_id, capacity, policy)
 
 
-def load_watch(known: dict[str, tuple[int, ShelfPolicy]], text: str) -> ShelfWatch:
-    """The stored watch with today's policy (a policy edited in Postgres applies after a restart)."""
-    watch = ShelfWatch.loads(text)
-    if watch.shelf_id in known:
-        watch.policy = known[watch.shelf_id][1]
-    return watch
-
-
 def feeds(settings: ShelfAlertEngineSettings) -> list[Feed]:
     refills = (
         (F.col("event.event_type") == "putback")
@@ -99,6 +91,8 @@ def sink(settings: ShelfAlertEngineSettings) -> LedgerSink:
 
 def start(spark: SparkSession, settings: ShelfAlertEngineSettings) -> list[StreamingQuery]:
     known = shelves(settings)
-    rules = LedgerRules(partial(open_watch, known), partial(load_watch, known), ops_reading)
+    # a policy edited in Postgres applies after a restart, to stored watches too
+    policies = {shelf: policy for shelf, (_, policy) in known.items()}
+    rules = LedgerRules(partial(open_watch, known), partial(ShelfWatch.loads, policies=policies), ops_reading)
     frame = readings(spark, settings, feeds(settings))
     return start_ledger(spark, settings, frame, "shelf_id", rules, sink(settings), opening=[])

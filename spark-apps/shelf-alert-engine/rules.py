@@ -17,6 +17,7 @@ with stock that expires within the policy's days keeps one `near_expiry` alert o
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -197,13 +198,14 @@ class ShelfWatch:
         )
 
     @classmethod
-    def loads(cls, text: str, policy: ShelfPolicy | None = None) -> ShelfWatch:
+    def loads(cls, text: str, policies: Mapping[str, ShelfPolicy]) -> ShelfWatch:
+        """The stored watch with the shelf's current policy from `policies` (the reference one if none)."""
         body = json.loads(text)
         shelf = body["shelf_id"]
         return cls(
             shelf_id=shelf,
             capacity=body["capacity"],
-            policy=policy or ShelfPolicy(),
+            policy=policies.get(shelf, ShelfPolicy()),
             stock=body["stock"],
             state_ts=_time(body["state_ts"]),
             restocked=body["restocked"],

@@ -9,7 +9,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
@@ -20,7 +19,7 @@ from smart_shelf.settings import Settings
 from smart_shelf.store.sources import load_inventory
 from tests.conftest import consume_all
 from tests.integration.producers.test_simulated_hour import Store
-from tests.integration.spark_apps.ledger_harness import send
+from tests.integration.spark_apps.ledger_harness import send, wait_for
 
 DAY_START = datetime(2026, 1, 1, 7, 0, tzinfo=UTC)
 DAY_END = datetime(2026, 1, 2, 0, 0, tzinfo=UTC)
@@ -41,13 +40,6 @@ def _valid(model, records):
         except InvalidEvent:
             pass  # the poison this test sent
     return valid
-
-
-def _wait(predicate, timeout_s, what):
-    deadline = time.monotonic() + timeout_s
-    while not predicate():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(2)
 
 
 def test_a_simulated_day_conserves_every_unit(stack, settings, spark, topic_factory, unique, tmp_path):
@@ -126,7 +118,12 @@ def test_a_simulated_day_conserves_every_unit(stack, settings, spark, topic_fact
                 totals[r.shelf_id] += r.batch_quantity_store
             return totals
 
-        _wait(lambda: all(shelf_state().get(s) == expected[s] for s in moved), 600, "the shelf ledger")
+        wait_for(
+            lambda: all(shelf_state().get(s) == expected[s] for s in moved),
+            600,
+            "the shelf ledger",
+            every_s=2,
+        )
         sold = Counter()
         for t in sales:
             for item in t.items:
@@ -134,14 +131,15 @@ def test_a_simulated_day_conserves_every_unit(stack, settings, spark, topic_fact
         opening_batches = Counter()
         for r in fetch_rows(settings, "SELECT shelf_id, batch_quantity_store FROM ref.store_batches"):
             opening_batches[r["shelf_id"]] += r["batch_quantity_store"]
-        _wait(
+        wait_for(
             lambda: all(batch_totals()[s] == opening_batches[s] - sold[s] for s in moved),
             600,
             "the batch ledger",
+            every_s=2,
         )
         wh_tables = [str(delta / "cleansed" / name) for name in ("wh_state", "wh_batch_state")]
         filled = lambda: all(spark.read.format("delta").load(t).count() for t in wh_tables)  # noqa: E731
-        _wait(filled, 300, "the warehouse tables to hold their opening balances")
+        wait_for(filled, 300, "the warehouse tables to hold their opening balances", every_s=2)
     finally:
         app.send_signal(signal.SIGTERM)
         app.wait(timeout=120)

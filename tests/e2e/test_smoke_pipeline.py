@@ -6,7 +6,6 @@ dead-letter topic); the query keeps running and processes what comes after.
 """
 
 import json
-import time
 
 from pyspark.sql import functions as F
 
@@ -24,6 +23,7 @@ from smart_shelf.spark_io import (
     upsert_postgres,
 )
 from tests.conftest import consume_all
+from tests.integration.spark_apps.ledger_harness import wait_for
 
 
 def _event(n: int, event_type: str = "pickup") -> dict:
@@ -36,15 +36,6 @@ def _event(n: int, event_type: str = "pickup") -> dict:
         "weight": 0.25 * (n + 1),
         "timestamp": f"2026-01-01T10:00:{n:02d}+00:00",
     }
-
-
-def _wait_for(predicate, timeout_s: float, what: str):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def test_an_event_travels_from_redis_to_delta_and_postgres(
@@ -117,7 +108,7 @@ def test_an_event_travels_from_redis_to_delta_and_postgres(
         .start()
     )
     try:
-        _wait_for(lambda: _pg_count(pg_conn, table) == 3, 120, "the three bridged events in Postgres")
+        wait_for(lambda: _pg_count(pg_conn, table) == 3, 120, "the three bridged events in Postgres")
 
         # A poison record straight into Kafka: valid JSON, missing its customer_id.
         poison = {k: v for k, v in _event(9).items() if k != "customer_id"}
@@ -127,7 +118,7 @@ def test_an_event_travels_from_redis_to_delta_and_postgres(
         producer.send(topic, key=late["customer_id"], value=json.dumps(late)).get(timeout=30)
         producer.close(timeout=10)
 
-        _wait_for(lambda: _pg_count(pg_conn, table) == 4, 120, "the event sent after the poison record")
+        wait_for(lambda: _pg_count(pg_conn, table) == 4, 120, "the event sent after the poison record")
         query.processAllAvailable()  # the batch that saw the poison record has committed
         assert query.isActive and query.exception() is None
     finally:

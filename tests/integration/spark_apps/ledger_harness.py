@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 from smart_shelf.kafka_client import make_producer
 from tests.conftest import consume_all
@@ -16,6 +17,14 @@ def send(settings, topic: str, payloads: list, key: str = "k") -> None:
         producer.send(topic, key=key, value=value)
     producer.flush()
     producer.close()
+
+
+def wait_for(predicate, timeout_s: float, what: str, every_s: float = 1.0) -> None:
+    """Poll `predicate` until it holds; fail naming `what` after `timeout_s`."""
+    deadline = time.monotonic() + timeout_s
+    while not predicate():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(every_s)
 
 
 def run_once(spark, module, job_settings) -> None:

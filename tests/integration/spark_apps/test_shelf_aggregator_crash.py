@@ -9,6 +9,7 @@ import time
 
 from smart_shelf.contracts import stable_id
 from smart_shelf.kafka_client import make_producer
+from tests.integration.spark_apps.ledger_harness import wait_for
 
 EVENTS = 1500
 
@@ -23,13 +24,6 @@ def _stock(spark, path):
 
 def _of(stock, shelves):
     return {s: stock[s] for s in shelves}
-
-
-def _wait(predicate, timeout_s, what):
-    deadline = time.monotonic() + timeout_s
-    while not predicate():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(1)
 
 
 def test_killed_and_restarted_aggregator_gives_the_same_state(
@@ -81,7 +75,7 @@ def test_killed_and_restarted_aggregator_gives_the_same_state(
     raw_path = str(delta_root / "raw" / "shelf_events")
     job = _start(env)
     try:
-        _wait(
+        wait_for(
             lambda: (
                 delta_root / "raw" / "shelf_events" / "_delta_log" / "00000000000000000002.json"
             ).exists(),
@@ -93,9 +87,11 @@ def test_killed_and_restarted_aggregator_gives_the_same_state(
         counted = spark.read.format("delta").load(raw_path).count()
         assert counted < EVENTS, "the kill came too late to test anything"
         job = _start(env)
-        _wait(lambda: spark.read.format("delta").load(raw_path).count() == EVENTS, 240, "every event in raw")
+        wait_for(
+            lambda: spark.read.format("delta").load(raw_path).count() == EVENTS, 240, "every event in raw"
+        )
         # the state query runs beside the raw one: wait until it has consumed the topic too
-        _wait(lambda: _of(_stock(spark, state_path), shelves) == expected, 180, "the state to catch up")
+        wait_for(lambda: _of(_stock(spark, state_path), shelves) == expected, 180, "the state to catch up")
         time.sleep(3 * float(env["SPARK_TRIGGER_SECONDS"]))  # nothing moves it further
     finally:
         job.send_signal(signal.SIGTERM)

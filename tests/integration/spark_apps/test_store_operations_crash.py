@@ -14,6 +14,7 @@ from pathlib import Path
 
 from smart_shelf.kafka_client import make_producer
 from tests.conftest import consume_all
+from tests.integration.spark_apps.ledger_harness import wait_for
 
 SHELVES = [f"CRASH{n:02d}" for n in range(40)]
 PLANS_PER_SHELF = 3
@@ -23,13 +24,6 @@ T0 = datetime(2026, 5, 4, 9, tzinfo=UTC)
 
 def _start(env):
     return subprocess.Popen([sys.executable, "-m", "spark_apps.shelf_restock_manager"], env=env)
-
-
-def _wait(predicate, timeout_s, what):
-    deadline = time.monotonic() + timeout_s
-    while not predicate():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(1)
 
 
 def _send(settings, topic, keyed_payloads):
@@ -94,11 +88,11 @@ def test_a_killed_and_restarted_restock_manager_picks_every_plan_once(
 
     job = _start(env)
     try:
-        _wait(lambda: commits.is_dir() and any(commits.iterdir()), 240, "the batches read")
+        wait_for(lambda: commits.is_dir() and any(commits.iterdir()), 240, "the batches read")
         for chunk in chunks[:3]:
             _send(settings, plans_topic, chunk)
             time.sleep(1)
-        _wait(lambda: len(consume_all(settings, events_topic, 1, timeout_s=2)) > 0, 120, "the first picks")
+        wait_for(lambda: len(consume_all(settings, events_topic, 1, timeout_s=2)) > 0, 120, "the first picks")
         job.send_signal(signal.SIGKILL)  # whatever it was doing
         job.wait()
         job = _start(env)
@@ -109,7 +103,7 @@ def test_a_killed_and_restarted_restock_manager_picks_every_plan_once(
         def distinct():
             return {json.loads(m.value)["event_id"] for m in consume_all(settings, events_topic, expected, 5)}
 
-        _wait(lambda: len(distinct()) >= expected, 300, "every plan picked")
+        wait_for(lambda: len(distinct()) >= expected, 300, "every plan picked")
         time.sleep(5)  # anything more would come now
     finally:
         job.send_signal(signal.SIGTERM)

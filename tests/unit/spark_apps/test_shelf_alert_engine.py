@@ -139,6 +139,6 @@ def test_near_expiry_counts_only_batches_with_stock_in_the_window(batches, opene
 def test_the_watch_survives_its_state_store_round_trip():
     watch = _watch()
     _feed(watch, [stock(20, 0)])
-    again = ShelfWatch.loads(watch.dumps(), ShelfPolicy())
+    again = ShelfWatch.loads(watch.dumps(), {"S1": ShelfPolicy()})
     assert again.plan == watch.plan and again.alerts.open == watch.alerts.open
     assert _feed(again, [stock(18, 1)]) == [] and again.changed() == []  # still one alert, one plan
