@@ -82,7 +82,9 @@ def _wh_batch(shelf, code, expiry, qty):
 
 def test_a_low_shelf_is_planned_picked_refilled_and_resolved(spark, settings, common, topic_factory, pg_conn):
     topics = {
-        n: topic_factory(n) for n in ("shelf_state", "wh_state", "shelf_batch_state", "plans", "wh_batch")
+        # named after their contracts (a topic's key is its contract's)
+        n: topic_factory({"plans": "shelf_restock_plan", "wh_batch": "wh_batch_state"}.get(n, n))
+        for n in ("shelf_state", "wh_state", "shelf_batch_state", "plans", "wh_batch")
     }
     topics["shelf_events"] = topic_factory("shelf_events", dead_letters=True)
     topics["wh_events"] = topic_factory("wh_events", dead_letters=True)
