@@ -1,4 +1,4 @@
--- state: mirrors of the compacted state topics (one writer: Kafka Connect's JDBC sink).
+-- state: mirrors of the compacted state topics, column for column (one writer: Kafka Connect's JDBC sink).
 -- ops: alerts, plans, warehouse movements, supplier orders and receipts, POS transactions.
 -- analytics: discounts, daily features and the model registry.
 
@@ -16,13 +16,17 @@ CREATE TABLE IF NOT EXISTS state.shelf_state (
     current_stock  INT NOT NULL CHECK (current_stock >= 0),
     item_weight    DOUBLE PRECISION,
     shelf_weight   DOUBLE PRECISION,
-    last_update_ts TIMESTAMPTZ NOT NULL
+    last_update_ts TIMESTAMPTZ NOT NULL,
+    restocked_units INT CHECK (restocked_units >= 0)
 );
+ALTER TABLE state.shelf_state ADD COLUMN IF NOT EXISTS restocked_units INT CHECK (restocked_units >= 0);
 CREATE TABLE IF NOT EXISTS state.wh_state (
     shelf_id         TEXT PRIMARY KEY REFERENCES ref.warehouse_inventory (shelf_id),
     wh_current_stock INT NOT NULL CHECK (wh_current_stock >= 0),
-    last_update_ts   TIMESTAMPTZ NOT NULL
+    last_update_ts   TIMESTAMPTZ NOT NULL,
+    received_units   INT CHECK (received_units >= 0)
 );
+ALTER TABLE state.wh_state ADD COLUMN IF NOT EXISTS received_units INT CHECK (received_units >= 0);
 CREATE TABLE IF NOT EXISTS state.shelf_batch_state (
     shelf_id             TEXT NOT NULL REFERENCES ref.store_inventory (shelf_id),
     batch_code           TEXT NOT NULL,

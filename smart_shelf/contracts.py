@@ -19,7 +19,6 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 
 # Namespace for uuid5 identifiers: the same inputs give the same id in every process and run.
 ID_NAMESPACE = uuid.UUID("6f1c9f5e-8a57-4c1b-9a38-3d0f1e2b7c44")
-GLOBAL_POLICY_KEY = "__GLOBAL__"
 
 
 def stable_id(*parts: object) -> str:
@@ -272,30 +271,42 @@ class SupplierReceipt(Event):
 
 
 class ShelfPolicy(Event):
+    """A row of config.shelf_policies as the CDC source publishes it. The scope is the shelf, else the
+    subcategory, the category, or everything (all three unset: the global default)."""
+
     policy_id: str
-    shelf_id: str
+    shelf_id: str | None = None
     item_category: str | None = None
     item_subcategory: str | None = None
     threshold_pct: float
+    target_pct: float
     min_qty: int
+    near_expiry_days: int
     active: bool = True
+    notes: str | None = None
+    created_at: AwareDatetime
     updated_at: AwareDatetime
 
 
 class WarehousePolicy(Event):
+    """A row of config.wh_policies as the CDC source publishes it (scopes as for ShelfPolicy)."""
+
     policy_id: str
-    shelf_id: str
+    shelf_id: str | None = None
     item_category: str | None = None
     item_subcategory: str | None = None
     reorder_point_qty: int
+    target_pct: float
     active: bool = True
     notes: str | None = None
+    created_at: AwareDatetime
     updated_at: AwareDatetime
 
 
 class BatchCatalog(Event):
     batch_code: str
     shelf_id: str
+    received_date: date
     expiry_date: date
     standard_batch_size: int
     created_at: AwareDatetime
@@ -380,10 +391,10 @@ TOPICS: dict[str, Topic] = {
         Topic("daily_discounts", DailyDiscount, _C, ("shelf_id", "discount_date"), "near-expiry discounts"),
         Topic("shelf_restock_plan", ShelfRestockPlan, _C, ("shelf_id",), "shelf restock plans"),
         Topic("wh_supplier_plan", WarehouseSupplierPlan, _C, ("shelf_id",), "supplier plans"),
-        Topic("shelf_policies", ShelfPolicy, _C, ("shelf_id",), "shelf alert policies"),
-        Topic("wh_policies", WarehousePolicy, _C, ("shelf_id",), "warehouse reorder policies"),
-        Topic("batch_catalog", BatchCatalog, _C, ("batch_code",), "batch metadata"),
-        Topic("shelf_profiles", ShelfProfile, _C, ("shelf_id",), "shelf unit weights"),
+        Topic("shelf_policies", ShelfPolicy, _C, ("policy_id",), "shelf alert policies (CDC)"),
+        Topic("wh_policies", WarehousePolicy, _C, ("policy_id",), "warehouse reorder policies (CDC)"),
+        Topic("batch_catalog", BatchCatalog, _C, ("batch_code",), "batch metadata (CDC)"),
+        Topic("shelf_profiles", ShelfProfile, _C, ("shelf_id",), "shelf unit weights (CDC)"),
     )
 }
 

@@ -102,8 +102,11 @@ class Settings(BaseSettings):
     sim_days: int = Field(365, ge=1)
     sim_start: AwareDatetime = datetime.fromisoformat("2026-01-01T07:00:00+00:00")
 
-    # --- Kafka Connect CDC
+    # --- Kafka Connect CDC (the Postgres source's replication slot and publication)
     debezium_slot: str = "smart_shelf_cdc"
+    debezium_publication: str = "smart_shelf_cdc"
+    # how long connect-init waits for every connector and task to be RUNNING
+    connect_init_timeout_seconds: float = Field(180.0, gt=0)
 
     # --- Runtime
     run_dir: Path = REPO_ROOT / "var"

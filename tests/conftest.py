@@ -22,6 +22,7 @@ INFRA_SERVICES = [
     "kafka",
     "kafka-init",
     "kafka-connect",
+    "connect-init",
 ]
 
 
@@ -42,7 +43,8 @@ def settings() -> Settings:
 
 @pytest.fixture(scope="session")
 def stack(settings):
-    """The running infrastructure: Redis, Postgres (schema applied), Kafka (topics), Kafka Connect."""
+    """The running infrastructure: Redis, Postgres (schema applied), Kafka (topics), Kafka Connect
+    (every connector registered and running)."""
     from smart_shelf.logs import configure_logging
     from smart_shelf.runner.supervisor import Supervisor
 

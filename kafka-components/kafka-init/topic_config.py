@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from smart_shelf.connect.configs import SINKS, heartbeat_topic
 from smart_shelf.contracts import DEAD_LETTER_TOPICS, TOPICS, Cleanup
 
 DAY_MS = 24 * 3600 * 1000
@@ -48,6 +49,15 @@ def desired_topics(default_partitions: int, replication_factor: int) -> list[Top
         TopicSpec(name, default_partitions, replication_factor, dict(DEAD_LETTER_CONFIG))
         for name in DEAD_LETTER_TOPICS
     ]
+    # Kafka Connect's own: the sinks' dead letters and the CDC source's heartbeats (kept a day)
+    specs += [
+        TopicSpec(sink.dead_letter_topic, 1, replication_factor, dict(DEAD_LETTER_CONFIG)) for sink in SINKS
+    ]
+    specs.append(
+        TopicSpec(
+            heartbeat_topic(), 1, replication_factor, {**APPEND_ONLY_CONFIG, "retention.ms": str(DAY_MS)}
+        )
+    )
     return specs
 
 

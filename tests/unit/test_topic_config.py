@@ -12,8 +12,11 @@ def test_every_contract_topic_and_dead_letter_topic_is_desired():
     assert int(specs["dlq.shelf_events"].config["retention.ms"]) > int(
         specs["shelf_events"].config["retention.ms"]
     )
-    assert {s.partitions for s in specs.values()} == {3}
-    assert len(specs) == 23  # 17 contract topics + 6 dead-letter topics
+    assert {s.partitions for s in specs.values() if not s.name.startswith(("dlq.connect.", "__"))} == {3}
+    # 17 contract topics + 6 dead-letter topics + Kafka Connect's: 5 sink dead letters, 1 heartbeat
+    assert len(specs) == 29
+    assert specs["dlq.connect.shelf_state"].config["cleanup.policy"] == "delete"
+    assert specs["__debezium-heartbeat.cdc"].config["retention.ms"] == str(24 * 3600 * 1000)
 
 
 def test_config_drift_lists_only_what_differs():

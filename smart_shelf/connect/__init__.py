@@ -1,0 +1,1 @@
+"""Kafka Connect: the connectors that keep PostgreSQL and Kafka in step (configs), and the REST client."""
