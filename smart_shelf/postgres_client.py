@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 
 import psycopg2
 import psycopg2.extensions
+from psycopg2 import sql
 
 from smart_shelf.paths import SQL_DIR
 from smart_shelf.retry import retry
@@ -43,21 +45,37 @@ def apply_sql_files(
             cur.execute(path.read_text(), params)
 
 
-def drop_replication_slot(settings: Settings) -> bool:
-    """Drop the CDC replication slot (a reset must not leave WAL pinned on an external server)."""
+def drop_slot_when_released(cur, slot: str, timeout_seconds: float = 60.0) -> bool:
+    """Drop a replication slot once no connection holds it (a deleted connector lets go of it a
+    moment later; an active slot cannot be dropped). False if there was none."""
+    deadline = time.monotonic() + timeout_seconds
+    while True:
+        cur.execute("SELECT active FROM pg_replication_slots WHERE slot_name = %s", (slot,))
+        row = cur.fetchone()
+        if row is None:
+            return False
+        if not row[0]:
+            cur.execute("SELECT pg_drop_replication_slot(%s)", (slot,))
+            log.info("dropped replication slot %s", slot)
+            return True
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"replication slot {slot} is still in use after {timeout_seconds:.0f}s")
+        time.sleep(1)
+
+
+def drop_cdc(settings: Settings) -> None:
+    """Drop the CDC source's replication slot and publication, so a reset leaves no WAL pinned on an
+    external server. Its connector must be gone first."""
     conn = connect_postgres(settings, deadline_seconds=30)
+    conn.autocommit = True
     try:
-        with conn, conn.cursor() as cur:
+        with conn.cursor() as cur:
+            drop_slot_when_released(cur, settings.debezium_slot)
             cur.execute(
-                "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = %s",
-                (settings.debezium_slot,),
+                sql.SQL("DROP PUBLICATION IF EXISTS {}").format(sql.Identifier(settings.debezium_publication))
             )
-            dropped = cur.rowcount > 0
     finally:
         conn.close()
-    if dropped:
-        log.info("dropped replication slot %s", settings.debezium_slot)
-    return dropped
 
 
 def fetch_rows(settings: Settings, query: str, params: tuple = ()) -> list[dict]:

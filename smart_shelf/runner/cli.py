@@ -37,9 +37,30 @@ def _print_status(supervisor: Supervisor) -> int:
                 ", ".join(f"{topic}={n}" for topic, n in sorted(topics.items())) or "no committed offsets"
             )
             print(f"  {group}: {detail}")
+    connect = next((r for r in rows if r.name == "kafka-connect"), None)
+    broken_connectors = _print_connectors(supervisor) if connect and connect.health == "healthy" else []
     unhealthy = [r.name for r in rows if r.state in ("running", "external") and r.health != "healthy"]
     failed = [r.name for r in rows if r.state == "failed"]
-    return 1 if unhealthy or failed else 0
+    return 1 if unhealthy or failed or broken_connectors else 0
+
+
+def _print_connectors(supervisor: Supervisor) -> list[str]:
+    """Each connector's and task's state, with the first line of a failure's trace; the failed ones."""
+    from smart_shelf.connect.client import ConnectClient
+
+    client = ConnectClient(supervisor.settings.kafka_connect_url)
+    print("\nKAFKA CONNECT")
+    names = sorted(client.names())
+    if not names:
+        print("  (no connectors registered: make up S=connect-init)")
+    failed = []
+    for name in names:
+        state = client.state(name)
+        print(f"  {name:<28}{state.summary()}")
+        if state.failed:
+            failed.append(name)
+            print(f"    {(state.trace or '').splitlines()[0] if state.trace else 'no trace'}")
+    return failed
 
 
 def main(argv: list[str] | None = None) -> int:

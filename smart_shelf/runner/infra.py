@@ -218,6 +218,9 @@ class Postgres(Infra):
             "wal_level": "logical",
             "max_replication_slots": 10,
             "max_wal_senders": 10,
+            # a replication slot nobody reads (the CDC source stopped for good) is given up past this
+            # much retained WAL rather than filling the disk; the source then snapshots again
+            "max_slot_wal_keep_size": "1GB",
             "shared_buffers": "128MB",
             "max_connections": 100,
             "log_min_messages": "warning",

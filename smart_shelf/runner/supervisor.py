@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from smart_shelf.paths import REPO_ROOT
-from smart_shelf.postgres_client import drop_replication_slot
+from smart_shelf.postgres_client import drop_cdc
 from smart_shelf.runner.infra import INFRA
 from smart_shelf.runner.manifest import ServiceSpec, load_manifest, with_dependencies
 from smart_shelf.runner.process import Launch, ProcessTable, rss_mib
@@ -140,9 +140,11 @@ class Supervisor:
 
     def reset(self) -> None:
         """Stop everything and wipe data, Delta tables, checkpoints and logs."""
+        if INFRA["kafka-connect"].external():
+            self._delete_cdc_connector()  # a worker we do not stop would hold the slot
         self.down()
         if INFRA["postgres"].external():
-            drop_replication_slot(self.settings)
+            drop_cdc(self.settings)
         outside = [i.state_dir(self.settings.run_dir) for i in INFRA.values() if not i.external()]
         for folder in [*outside, self.settings.run_dir, self.settings.log_dir]:
             if folder.exists():
@@ -153,6 +155,15 @@ class Supervisor:
             if child.name != "README.md":
                 log.info("removing %s", child)
                 shutil.rmtree(child) if child.is_dir() else child.unlink()
+
+    def _delete_cdc_connector(self) -> None:
+        from smart_shelf.connect.client import ConnectClient
+        from smart_shelf.connect.configs import CDC_CONNECTOR
+
+        client = ConnectClient(self.settings.kafka_connect_url)
+        if CDC_CONNECTOR in client.names():
+            client.delete(CDC_CONNECTOR)
+            log.info("deleted connector %s", CDC_CONNECTOR)
 
     # ------------------------------------------------------------------ status
     def status(self) -> list[ServiceStatus]:

@@ -12,6 +12,7 @@ import pytest
 from kafka_components.kafka_init.topic_config import COMPACTED_CONFIG
 from smart_shelf.connect.configs import SINKS, sink_config
 from tests.conftest import consume_all
+from tests.integration.connect.conftest import rows, table_like
 from tests.integration.spark_apps.ledger_harness import send, wait_for
 
 SHELF_STATE = next(s for s in SINKS if s.topic == "shelf_state")
@@ -36,25 +37,11 @@ def _state(shelf: str, stock: int, ts: str, **extra) -> dict:
     }
 
 
-def _rows(pg_conn, table: str, order: str) -> list[tuple]:
-    with pg_conn, pg_conn.cursor() as cur:
-        cur.execute(f"SELECT * FROM {table} ORDER BY {order}")
-        return cur.fetchall()
-
-
-def _like(pg_conn, schema: str, table: str) -> str:
-    """A copy of a state table in the test's schema (no foreign keys)."""
-    name = f'"{schema}".{table.split(".")[1]}'
-    with pg_conn, pg_conn.cursor() as cur:
-        cur.execute(f"CREATE TABLE {name} (LIKE {table} INCLUDING ALL)")
-    return name
-
-
 def test_state_records_become_the_latest_row_per_key_and_a_replay_changes_nothing(
     settings, connect, connectors, topic_factory, pg_conn, pg_schema, shelves
 ):
     topic = topic_factory("shelf_state", config=COMPACTED_CONFIG)
-    table = _like(pg_conn, pg_schema, "state.shelf_state")
+    table = table_like(pg_conn, pg_schema, "state.shelf_state")
     name = connectors(f"test-sink-{pg_schema}", sink_config(settings, SHELF_STATE, topic=topic, table=table))
     a, b, c = shelves
     history = {
@@ -73,7 +60,7 @@ def test_state_records_become_the_latest_row_per_key_and_a_replay_changes_nothin
         (b, 3, 250.0, 750.0, datetime.fromisoformat("2026-01-01T08:00:00+00:00"), 12),
         (c, 4, 250.0, 1000.0, datetime.fromisoformat("2026-01-01T08:01:00+00:00"), None),
     ]
-    wait_for(lambda: _rows(pg_conn, table, "shelf_id") == expected, 120, "the latest row per shelf")
+    wait_for(lambda: rows(pg_conn, table, "shelf_id") == expected, 120, "the latest row per shelf")
     dead = consume_all(settings, f"dlq.connect.{topic}", expected=2, timeout_s=60)
     assert sorted(r.value for r in dead) == sorted(p.encode() for p in poison)
     reasons = {dict(r.headers)["__connect.errors.exception.message"].decode() for r in dead}
@@ -95,14 +82,14 @@ def test_state_records_become_the_latest_row_per_key_and_a_replay_changes_nothin
         120,
         "the replay to reach the poison again",
     )
-    assert _rows(pg_conn, table, "shelf_id") == expected
+    assert rows(pg_conn, table, "shelf_id") == expected
 
 
 def test_batch_state_is_upserted_on_its_composite_key_with_iso_dates(
     settings, connectors, topic_factory, pg_conn, pg_schema, shelves
 ):
     topic = topic_factory("shelf_batch_state", config=COMPACTED_CONFIG)
-    table = _like(pg_conn, pg_schema, "state.shelf_batch_state")
+    table = table_like(pg_conn, pg_schema, "state.shelf_batch_state")
     connectors(f"test-sink-{pg_schema}", sink_config(settings, BATCH_STATE, topic=topic, table=table))
     shelf = shelves[0]
 
@@ -124,11 +111,11 @@ def test_batch_state_is_upserted_on_its_composite_key_with_iso_dates(
     )
     send(settings, topic, [batch("B1", 8, "2026-01-01T09:00:00Z")], key=shelf)
 
-    def rows():
-        return [(r[1], str(r[2]), str(r[3]), r[4]) for r in _rows(pg_conn, table, "batch_code")]
+    def batches():
+        return [(r[1], str(r[2]), str(r[3]), r[4]) for r in rows(pg_conn, table, "batch_code")]
 
     wait_for(
-        lambda: rows() == [("B1", "2026-01-01", "2026-01-09", 8), ("B2", "2026-01-01", "2026-01-09", 5)],
+        lambda: batches() == [("B1", "2026-01-01", "2026-01-09", 8), ("B2", "2026-01-01", "2026-01-09", 5)],
         120,
         "one row per (shelf, batch) with the latest quantity",
     )
