@@ -262,6 +262,7 @@ class ShelfAlertEngineSettings(SparkJobSettings):
     topic_shelf_batch_state: str = "shelf_batch_state"
     topic_shelf_events: str = "shelf_events"
     topic_restock: str = "shelf_restock_plan"
+    topic_shelf_policies: str = "shelf_policies"
     write_to_pg: bool = True
 
 
@@ -293,6 +294,7 @@ class WarehouseAlertEngineSettings(SparkJobSettings):
 
     topic_wh_state: str = "wh_state"
     topic_wh_supplier_plan: str = "wh_supplier_plan"
+    topic_wh_policies: str = "wh_policies"
     write_to_pg: bool = True
 
 

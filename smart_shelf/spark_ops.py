@@ -8,6 +8,9 @@ events. Each topic is a `Feed`: parsed against its contract, deduplicated, filte
 
 so the feeds union into one frame; the ledger receives `OpsReading(kind, timestamp, body)` in event
 time order and parses nothing in Spark beyond the key and the time.
+
+A policy topic (`policy_feed`) is fanned out to the shelves each policy row covers; its readings
+come first in a micro-batch (event time 0): a policy is in force from the moment it is read.
 """
 
 from __future__ import annotations
@@ -24,7 +27,9 @@ from smart_shelf.contracts import Event
 from smart_shelf.raw_sink import parsed_stream
 from smart_shelf.settings import Settings
 from smart_shelf.spark import delta_path
+from smart_shelf.spark_io import read_topic
 from smart_shelf.spark_ledger import LedgerSink, event_time_us, utc
+from smart_shelf.spark_schemas import struct_type
 
 FEED_COLUMNS = ["shelf_id", "kind", "value", "event_us", "partition", "offset"]
 
@@ -65,6 +70,47 @@ def readings(spark: SparkSession, settings: Settings, feeds: list[Feed]) -> Data
     for frame in frames[1:]:
         union = union.unionByName(frame)
     return union.select(*FEED_COLUMNS)
+
+
+SHELF_SCOPE_SCHEMA = "scope_shelf string, scope_category string, scope_subcategory string"
+
+
+def policy_feed(
+    spark: SparkSession, settings: Settings, topic: str, model: type[Event], shelves: list[tuple]
+) -> DataFrame:
+    """A compacted policy topic (config.*_policies through the CDC source) as `policy` readings of
+    every shelf a row covers; `shelves` are (shelf_id, item_category, item_subcategory). A delete (a
+    tombstone, whose scope is gone with it) reaches every shelf as {"policy_id", "deleted": true}."""
+    records = read_topic(spark, settings, topic, starting_offsets="earliest")
+    parsed = records.select(
+        F.from_json("value", struct_type(model)).alias("p"), "key", "value", "partition", "offset"
+    )
+    tombstone = F.col("value").isNull()
+    known = spark.createDataFrame(shelves, SHELF_SCOPE_SCHEMA)
+
+    def unset_or(field: str, column: str) -> Column:
+        return F.col(f"p.{field}").isNull() | (F.col(f"p.{field}") == F.col(column))
+
+    covered = (
+        unset_or("shelf_id", "scope_shelf")
+        & unset_or("item_category", "scope_category")
+        & unset_or("item_subcategory", "scope_subcategory")
+    )
+    # a record that is not a policy (p.policy_id unset) reaches no shelf
+    readable = tombstone | F.col("p.policy_id").isNotNull()
+    deleted = F.to_json(F.struct(F.col("key").alias("policy_id"), F.lit(True).alias("deleted")))
+    return (
+        parsed.where(readable)
+        .join(F.broadcast(known), tombstone | covered)
+        .select(
+            F.col("scope_shelf").alias("shelf_id"),
+            F.lit("policy").alias("kind"),
+            F.when(tombstone, deleted).otherwise(F.col("value")).alias("value"),
+            F.lit(0).cast("long").alias("event_us"),
+            "partition",
+            "offset",
+        )
+    )
 
 
 def ops_reading(row) -> OpsReading:

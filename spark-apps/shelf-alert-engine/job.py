@@ -4,8 +4,10 @@ refill_request and near_expiry alerts on `alerts`, restock plans on the compacte
 
 One ShelfWatch per shelf in the state store (see rules.py and smart_shelf.spark_ledger): plan ids
 come from a per-shelf counter kept with the state, so a replayed micro-batch yields the same plans.
-Policies (config.shelf_policies: the shelf's own, else its subcategory's, category's, the global one)
-and capacities (ref.store_inventory) are read at start.
+Capacities (ref.store_inventory) and the start-up policies (config.shelf_policies: the shelf's own,
+else its subcategory's, category's, the global one) are read at start; after that the policies follow
+the `shelf_policies` topic (config.shelf_policies through Kafka Connect's CDC source) while running:
+an UPDATE in Postgres changes the thresholds the engine applies, without a restart.
 """
 
 from __future__ import annotations
@@ -17,17 +19,18 @@ from pyspark.sql import functions as F
 from pyspark.sql.streaming import StreamingQuery
 
 from smart_shelf.contracts import ShelfBatchState, ShelfEvent, ShelfRestockPlan, ShelfState, WarehouseState
+from smart_shelf.contracts import ShelfPolicy as ShelfPolicyRow
 from smart_shelf.postgres_client import fetch_rows
 from smart_shelf.settings import ShelfAlertEngineSettings
 from smart_shelf.spark_ledger import LedgerRules, LedgerSink, start_ledger
-from smart_shelf.spark_ops import Feed, ops_reading, plan_sink, readings
+from smart_shelf.spark_ops import Feed, ops_reading, plan_sink, policy_feed, readings
 from spark_apps.shelf_alert_engine.rules import ShelfPolicy, ShelfWatch
 
 JOB = "shelf-alert-engine"
 SETTINGS = ShelfAlertEngineSettings
 RESTOCK_CUSTOMER = "restock_bot"
 POLICY_SQL = """
-SELECT s.shelf_id, s.maximum_stock, p.threshold_pct, p.target_pct, p.min_qty, p.near_expiry_days
+SELECT s.shelf_id, s.item_category, s.item_subcategory, s.maximum_stock, p.threshold_pct, p.target_pct, p.min_qty, p.near_expiry_days
 FROM ref.store_inventory s
 LEFT JOIN LATERAL (
     SELECT * FROM config.shelf_policies p
@@ -42,10 +45,12 @@ LEFT JOIN LATERAL (
 """
 
 
-def shelves(settings: ShelfAlertEngineSettings) -> dict[str, tuple[int, ShelfPolicy]]:
-    """shelf_id -> (capacity, policy); a shelf no policy covers gets the reference defaults."""
-    out = {}
+def shelves(settings: ShelfAlertEngineSettings) -> tuple[dict[str, tuple[int, ShelfPolicy]], list[tuple]]:
+    """shelf_id -> (capacity, policy), a shelf no policy covers getting the reference defaults; and
+    each shelf's scope (shelf_id, category, subcategory)."""
+    out, scopes = {}, []
     for r in fetch_rows(settings, POLICY_SQL):
+        scopes.append((r["shelf_id"], r["item_category"], r["item_subcategory"]))
         policy = (
             ShelfPolicy()
             if r["threshold_pct"] is None
@@ -57,7 +62,7 @@ def shelves(settings: ShelfAlertEngineSettings) -> dict[str, tuple[int, ShelfPol
             )
         )
         out[r["shelf_id"]] = (int(r["maximum_stock"]), policy)
-    return out
+    return out, scopes
 
 
 def open_watch(known: dict[str, tuple[int, ShelfPolicy]], shelf_id: str) -> ShelfWatch | None:
@@ -90,9 +95,9 @@ def sink(settings: ShelfAlertEngineSettings) -> LedgerSink:
 
 
 def start(spark: SparkSession, settings: ShelfAlertEngineSettings) -> list[StreamingQuery]:
-    known = shelves(settings)
-    # a policy edited in Postgres applies after a restart, to stored watches too
+    known, scopes = shelves(settings)
     policies = {shelf: policy for shelf, (_, policy) in known.items()}
     rules = LedgerRules(partial(open_watch, known), partial(ShelfWatch.loads, policies=policies), ops_reading)
-    frame = readings(spark, settings, feeds(settings))
+    live_policies = policy_feed(spark, settings, settings.topic_shelf_policies, ShelfPolicyRow, scopes)
+    frame = readings(spark, settings, feeds(settings)).unionByName(live_policies)
     return start_ledger(spark, settings, frame, "shelf_id", rules, sink(settings), opening=[])

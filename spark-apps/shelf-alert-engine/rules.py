@@ -12,6 +12,10 @@ After a plan closes, no new plan is made until a shelf_state row shows the refil
 low reading, made before the refill was counted, must not order the same units twice. No plan is
 made while the warehouse is known to be empty (the supplier cycle refills it first). A store batch
 with stock that expires within the policy's days keeps one `near_expiry` alert open.
+
+Policies follow config.shelf_policies live: each policy row (or its delete) that covers the shelf
+arrives as a `policy` reading; the one in force (smart_shelf.store.policies) replaces the start-up
+policy, and the shelf is judged again at once, as of its latest reading.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from smart_shelf.spark_ops import OpsReading
 from smart_shelf.store.alerts import ConditionAlerts
 from smart_shelf.store.expiry import is_near_expiry
 from smart_shelf.store.plans import FINAL_STATUSES, advances, needs_refill, refill_quantity, stock_pct
+from smart_shelf.store.policies import PolicyBook
 
 
 @dataclass(frozen=True)
@@ -34,6 +39,16 @@ class ShelfPolicy:
     target_pct: float = 80.0
     min_qty: int = 1
     near_expiry_days: int = 2
+
+    @classmethod
+    def of(cls, row: Mapping) -> ShelfPolicy:
+        """From a config.shelf_policies row."""
+        return cls(
+            float(row["threshold_pct"]),
+            float(row["target_pct"]),
+            int(row["min_qty"]),
+            int(row["near_expiry_days"]),
+        )
 
 
 @dataclass
@@ -51,16 +66,24 @@ class ShelfWatch:
     wait_for_state: datetime | None = None  # no new plan before a shelf_state row this recent
     wait_for_restocked: int = 0  # ... and counting at least this many restocked units
     alerts: ConditionAlerts | None = None
+    policies: PolicyBook = field(default_factory=PolicyBook)  # the policy rows covering the shelf
+    seen_at: datetime | None = None  # the latest reading's time (policies carry none of the store's)
+    start_policy: ShelfPolicy | None = None  # in force while no policy row covers the shelf; not stored
     changed_plans: list[ShelfRestockPlan] = field(default_factory=list)  # not stored
 
     def __post_init__(self):
         if self.alerts is None:
             self.alerts = ConditionAlerts(self.shelf_id, "store")
+        if self.start_policy is None:
+            self.start_policy = self.policy
 
     # ------------------------------------------------------------------ readings
 
     def apply(self, reading: OpsReading) -> list[Event]:
         body, now = reading.body, reading.timestamp
+        if reading.kind == "policy":
+            return self._policy_changed(body)
+        self.seen_at = max(self.seen_at or now, now)
         out: list[Event] = []
         if reading.kind == "stock":
             self.stock = int(body["current_stock"])
@@ -75,6 +98,17 @@ class ShelfWatch:
         elif reading.kind == "refill":
             self._refilled(body, now)
         return out + self._evaluate(now)
+
+    def _policy_changed(self, body: dict) -> list[Event]:
+        """A policy row or delete: the shelf is judged again, as of its latest reading, if that changed
+        the policy in force."""
+        self.policies.apply(body)
+        row = self.policies.in_force()
+        policy = ShelfPolicy.of(row) if row else self.start_policy
+        if policy == self.policy:
+            return []
+        self.policy = policy
+        return self._evaluate(self.seen_at) if self.seen_at else []
 
     def _plan_moved(self, body: dict, now: datetime) -> list[Event]:
         """A plan record from the restock manager: issued (with picked_qty), or closed with nothing picked."""
@@ -194,18 +228,27 @@ class ShelfWatch:
                 "wait_for_state": _iso(self.wait_for_state),
                 "wait_for_restocked": self.wait_for_restocked,
                 "alerts": self.alerts.to_dict(),
+                "policies": self.policies.to_dict(),
+                "seen_at": _iso(self.seen_at),
             }
         )
 
     @classmethod
     def loads(cls, text: str, policies: Mapping[str, ShelfPolicy]) -> ShelfWatch:
-        """The stored watch with the shelf's current policy from `policies` (the reference one if none)."""
+        """The stored watch; its policy is the one in force among the rows it holds, else the shelf's
+        start-up policy from `policies` (the reference one if none)."""
         body = json.loads(text)
         shelf = body["shelf_id"]
+        book = PolicyBook.from_dict(body.get("policies"))
+        start = policies.get(shelf, ShelfPolicy())
+        in_force = book.in_force()
         return cls(
             shelf_id=shelf,
             capacity=body["capacity"],
-            policy=policies.get(shelf, ShelfPolicy()),
+            policy=ShelfPolicy.of(in_force) if in_force else start,
+            start_policy=start,
+            policies=book,
+            seen_at=_time(body.get("seen_at")),
             stock=body["stock"],
             state_ts=_time(body["state_ts"]),
             restocked=body["restocked"],

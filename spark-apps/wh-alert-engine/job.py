@@ -2,9 +2,10 @@
 supplier plans on the compacted `wh_supplier_plan` (keyed by shelf), mirrored to
 delta/ops/wh_supplier_plan and Postgres ops.wh_supplier_plan.
 
-One SupplierWatch per product in the state store (see rules.py and smart_shelf.spark_ledger). Policies
-(config.wh_policies: reorder point and target percentage), capacities and supplier batch sizes
-(ref.warehouse_inventory) are read at start.
+One SupplierWatch per product in the state store (see rules.py and smart_shelf.spark_ledger).
+Capacities and supplier batch sizes (ref.warehouse_inventory) and the start-up policies
+(config.wh_policies: reorder point and target percentage) are read at start; after that the policies
+follow the `wh_policies` topic (config.wh_policies through Kafka Connect's CDC source) while running.
 """
 
 from __future__ import annotations
@@ -14,18 +15,19 @@ from functools import partial
 from pyspark.sql import SparkSession
 from pyspark.sql.streaming import StreamingQuery
 
+from smart_shelf.contracts import WarehousePolicy as WarehousePolicyRow
 from smart_shelf.contracts import WarehouseState, WarehouseSupplierPlan
 from smart_shelf.postgres_client import fetch_rows
 from smart_shelf.settings import WarehouseAlertEngineSettings
 from smart_shelf.spark_ledger import LedgerRules, LedgerSink, start_ledger
-from smart_shelf.spark_ops import Feed, ops_reading, plan_sink, readings
+from smart_shelf.spark_ops import Feed, ops_reading, plan_sink, policy_feed, readings
 from spark_apps.wh_alert_engine.rules import SupplierWatch, WarehousePolicy
 
 JOB = "wh-alert-engine"
 SETTINGS = WarehouseAlertEngineSettings
 # The product's own active policy, else the most specific one that covers it; 5 % of capacity without.
 POLICY_SQL = """
-SELECT w.shelf_id, w.maximum_stock, w.standard_batch_size,
+SELECT w.shelf_id, w.item_category, w.item_subcategory, w.maximum_stock, w.standard_batch_size,
        coalesce(p.reorder_point_qty, greatest(1, (w.maximum_stock * 0.05)::int)) AS reorder_point_qty,
        coalesce(p.target_pct, 100) AS target_pct
 FROM ref.warehouse_inventory w
@@ -42,16 +44,19 @@ LEFT JOIN LATERAL (
 """
 
 
-def policies(settings: WarehouseAlertEngineSettings) -> dict[str, WarehousePolicy]:
-    return {
+def policies(settings: WarehouseAlertEngineSettings) -> tuple[dict[str, WarehousePolicy], list[tuple]]:
+    """shelf_id -> the product's start-up policy; and each product's scope (shelf_id, category, subcategory)."""
+    rows = fetch_rows(settings, POLICY_SQL)
+    known = {
         r["shelf_id"]: WarehousePolicy(
             int(r["maximum_stock"]),
             int(r["standard_batch_size"]),
             int(r["reorder_point_qty"]),
             float(r["target_pct"]),
         )
-        for r in fetch_rows(settings, POLICY_SQL)
+        for r in rows
     }
+    return known, [(r["shelf_id"], r["item_category"], r["item_subcategory"]) for r in rows]
 
 
 def open_watch(known: dict[str, WarehousePolicy], shelf_id: str) -> SupplierWatch | None:
@@ -73,7 +78,8 @@ def sink(settings: WarehouseAlertEngineSettings) -> LedgerSink:
 
 
 def start(spark: SparkSession, settings: WarehouseAlertEngineSettings) -> list[StreamingQuery]:
-    known = policies(settings)
+    known, scopes = policies(settings)
     rules = LedgerRules(partial(open_watch, known), partial(SupplierWatch.loads, policies=known), ops_reading)
-    frame = readings(spark, settings, feeds(settings))
+    live_policies = policy_feed(spark, settings, settings.topic_wh_policies, WarehousePolicyRow, scopes)
+    frame = readings(spark, settings, feeds(settings)).unionByName(live_policies)
     return start_ledger(spark, settings, frame, "shelf_id", rules, sink(settings), opening=[])

@@ -6,6 +6,10 @@ life: pending (here) -> issued (ordered at a cutoff by wh-supplier-manager) -> c
 A plan is never planned again or moved back: while one is open no other is made, and after it is
 delivered a new one waits for a wh_state row that counts the delivery (`received_units`) and is at
 least as recent as it.
+
+Policies follow config.wh_policies live: each policy row (or its delete) covering the product arrives
+as a `policy` reading; the one in force sets the reorder point and target (capacity and batch size
+stay the product's), and the product is judged again at once, as of its latest reading.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from smart_shelf.contracts import Event, WarehouseSupplierPlan, stable_id
 from smart_shelf.spark_ops import OpsReading
 from smart_shelf.store.alerts import ConditionAlerts
 from smart_shelf.store.plans import FINAL_STATUSES, advances, supplier_quantity
+from smart_shelf.store.policies import PolicyBook
 
 
 @dataclass(frozen=True)
@@ -27,6 +32,14 @@ class WarehousePolicy:
     batch_size: int
     reorder_point: int
     target_pct: float = 100.0
+
+    def with_row(self, row: Mapping | None, start: WarehousePolicy) -> WarehousePolicy:
+        """The product's policy under a config.wh_policies row (the start-up one without)."""
+        if row is None:
+            return start
+        return WarehousePolicy(
+            self.capacity, self.batch_size, int(row["reorder_point_qty"]), float(row["target_pct"])
+        )
 
 
 @dataclass
@@ -41,14 +54,22 @@ class SupplierWatch:
     wait_for_state: datetime | None = None
     wait_for_received: int = 0
     alerts: ConditionAlerts | None = None
+    policies: PolicyBook = field(default_factory=PolicyBook)  # the policy rows covering the product
+    seen_at: datetime | None = None  # the latest reading's time (policies carry none of the store's)
+    start_policy: WarehousePolicy | None = None  # in force while no policy row covers it; not stored
     changed_plans: list[WarehouseSupplierPlan] = field(default_factory=list)  # not stored
 
     def __post_init__(self):
         if self.alerts is None:
             self.alerts = ConditionAlerts(self.shelf_id, "warehouse")
+        if self.start_policy is None:
+            self.start_policy = self.policy
 
     def apply(self, reading: OpsReading) -> list[Event]:
         body, now = reading.body, reading.timestamp
+        if reading.kind == "policy":
+            return self._policy_changed(body)
+        self.seen_at = max(self.seen_at or now, now)
         out: list[Event] = []
         if reading.kind == "wh_stock":
             self.stock = int(body["wh_current_stock"])
@@ -105,6 +126,14 @@ class SupplierWatch:
             self.plan["received_before"] = self.received  # bookkeeping, not on the topic
         return out
 
+    def _policy_changed(self, body: dict) -> list[Event]:
+        self.policies.apply(body)
+        policy = self.policy.with_row(self.policies.in_force(), self.start_policy)
+        if policy == self.policy:
+            return []
+        self.policy = policy
+        return self._evaluate(self.seen_at) if self.seen_at else []
+
     def changed(self) -> list[WarehouseSupplierPlan]:
         return self.changed_plans
 
@@ -120,17 +149,25 @@ class SupplierWatch:
                 "wait_for_state": None if self.wait_for_state is None else self.wait_for_state.isoformat(),
                 "wait_for_received": self.wait_for_received,
                 "alerts": self.alerts.to_dict(),
+                "policies": self.policies.to_dict(),
+                "seen_at": None if self.seen_at is None else self.seen_at.isoformat(),
             }
         )
 
     @classmethod
     def loads(cls, text: str, policies: Mapping[str, WarehousePolicy]) -> SupplierWatch:
-        """The stored watch with the product's current policy from `policies`."""
+        """The stored watch; its policy is the one in force among the rows it holds, else the product's
+        start-up policy from `policies`."""
         body = json.loads(text)
         parse = lambda t: None if t is None else datetime.fromisoformat(t)  # noqa: E731
+        start = policies[body["shelf_id"]]
+        book = PolicyBook.from_dict(body.get("policies"))
         return cls(
             shelf_id=body["shelf_id"],
-            policy=policies[body["shelf_id"]],
+            policy=start.with_row(book.in_force(), start),
+            start_policy=start,
+            policies=book,
+            seen_at=parse(body.get("seen_at")),
             stock=body["stock"],
             state_ts=parse(body["state_ts"]),
             received=body["received"],

@@ -142,3 +142,51 @@ def test_the_watch_survives_its_state_store_round_trip():
     again = ShelfWatch.loads(watch.dumps(), {"S1": ShelfPolicy()})
     assert again.plan == watch.plan and again.alerts.open == watch.alerts.open
     assert _feed(again, [stock(18, 1)]) == [] and again.changed() == []  # still one alert, one plan
+
+
+def policy_row(policy_id="P1", threshold=30.0, target=80.0, shelf="S1", **extra):
+    row = {
+        "policy_id": policy_id,
+        "shelf_id": shelf,
+        "threshold_pct": threshold,
+        "target_pct": target,
+        "min_qty": 1,
+        "near_expiry_days": 2,
+        "active": True,
+        "updated_at": "2026-01-05T09:00:00Z",
+    }
+    return OpsReading("policy", datetime(1970, 1, 1, tzinfo=UTC), {**row, **extra})
+
+
+def test_a_raised_threshold_makes_the_shelf_low_at_once_as_of_its_latest_reading():
+    watch = _watch(threshold_pct=20.0)
+    assert _feed(watch, [stock(25, 0)]) == []  # 25 % is above 20 %
+    alerts = watch.apply(policy_row(threshold=30.0))
+    assert [(a.event_type, a.status, a.threshold_pct) for a in alerts] == [("refill_request", "open", 30.0)]
+    assert alerts[0].created_at == _at(0)  # the shelf's time, not the policy's
+    (made,) = watch.changed()
+    assert (made.suggested_qty, made.created_at) == (55, _at(0))
+
+
+def test_deleting_the_shelfs_policy_falls_back_to_the_start_up_policy_and_resolves_the_alert():
+    watch = _watch(threshold_pct=20.0)
+    _feed(watch, [stock(25, 0), policy_row(threshold=30.0)])
+    closed = watch.apply(OpsReading("policy", T0, {"policy_id": "P1", "deleted": True}))
+    assert [(a.event_type, a.status) for a in closed] == [("refill_request", "resolved")]
+    assert watch.policy == ShelfPolicy(threshold_pct=20.0)
+
+
+def test_a_policy_that_changes_nothing_emits_nothing_and_a_policy_before_any_reading_waits():
+    watch = _watch()
+    assert watch.apply(policy_row(threshold=30.0)) == []  # no reading yet: nothing to judge
+    _feed(watch, [stock(50, 0)])
+    assert watch.apply(policy_row(threshold=30.0, notes="same numbers")) == []
+
+
+def test_the_policy_in_force_survives_a_round_trip():
+    watch = _watch(threshold_pct=20.0)
+    _feed(watch, [stock(50, 0), policy_row(threshold=45.0)])
+    again = ShelfWatch.loads(watch.dumps(), {"S1": ShelfPolicy(threshold_pct=20.0)})
+    assert again.policy.threshold_pct == 45.0
+    again.apply(OpsReading("policy", T0, {"policy_id": "P1", "deleted": True}))
+    assert again.policy.threshold_pct == 20.0  # the start-up policy again

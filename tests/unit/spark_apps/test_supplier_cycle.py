@@ -138,3 +138,15 @@ def test_after_a_delivery_a_new_plan_waits_for_a_state_that_counts_it():
     assert watch.plan is None and len(watch.changed()) == 1
     watch.apply(wh(4, 24 * 60 + 1, received=216))  # counts it (and is, oddly, low again): a new plan
     assert [p.status for p in watch.changed()] == ["pending", "pending"]
+
+
+def test_a_raised_reorder_point_plans_at_once_and_its_delete_restores_the_start_up_one():
+    watch = _watch()  # reorder point 12 of 240
+    assert watch.apply(OpsReading("wh_stock", T0, {"wh_current_stock": 20})) == []
+    row = {"policy_id": "W1", "shelf_id": "S1", "reorder_point_qty": 30, "target_pct": 50.0, "active": True}
+    alerts = watch.apply(OpsReading("policy", T0, row))
+    assert [(a.event_type, a.status) for a in alerts] == [("supplier_request", "open")]
+    (plan,) = watch.changed()
+    assert plan.suggested_qty == 120  # whole batches of 24 that reach 50 % of 240 (120) from 20 units
+    watch.apply(OpsReading("policy", T0, {"policy_id": "W1", "deleted": True}))
+    assert watch.policy.reorder_point == 12

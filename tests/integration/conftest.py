@@ -1,4 +1,4 @@
-"""Fixtures for the Kafka Connect tests: connectors of the test's own, removed afterwards with
+"""Fixtures of the integration tier: Kafka Connect connectors of the test's own, removed afterwards with
 everything they left behind (a source's replication slot and publication, sinks' dead-letter topics)."""
 
 from __future__ import annotations
