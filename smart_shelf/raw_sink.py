@@ -8,7 +8,7 @@ crash is skipped by Delta, so every event is in the raw table exactly once.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
 
@@ -51,6 +51,8 @@ class RawSink:
     table: str  # delta/raw/<table> and delta/quarantine/<table>
     model: type[Event]
     known: KnownKeys | None = None
+    # after the append: the batch's valid events to another store too (e.g. Postgres tables); idempotent
+    also: Callable[[DataFrame, Settings], object] | None = None
 
 
 def refuse_unknown(parsed: DataFrame, known: KnownKeys) -> DataFrame:
@@ -79,6 +81,8 @@ def process_raw_batch(sink: RawSink, settings: Settings, parsed: DataFrame, batc
     valid, dead = split_valid(parsed, sink.topic)
     if appended:
         append_delta(valid, delta_path(settings, "raw", sink.table), f"{sink.job}/raw/{sink.table}", batch_id)
+        if sink.also is not None:
+            sink.also(valid, settings)
     if refused:
         dead_letters_out(
             dead,

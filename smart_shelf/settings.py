@@ -231,6 +231,7 @@ class BatchStateSettings(SparkJobSettings):
     topic_shelf_events: str = "shelf_events"
     topic_batch_state: str = "shelf_batch_state"
     prob_earliest_expiry: float = Field(0.80, ge=0, le=1)
+    write_to_pg: bool = True  # transactions and their lines into ops.pos_transactions(_items)
 
 
 class WarehouseAggregatorSettings(SparkJobSettings):

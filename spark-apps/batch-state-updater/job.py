@@ -1,4 +1,5 @@
-"""batch-state-updater: pos_transactions -> delta/raw/pos_transactions; store batch quantities per
+"""batch-state-updater: pos_transactions -> delta/raw/pos_transactions (and Postgres ops.pos_transactions
+with its lines, pos_tables.py); store batch quantities per
 (shelf_id, batch_code) -> delta/cleansed/shelf_batch_state and the compacted topic shelf_batch_state.
 
 Two queries: `raw` (every transaction once) and `shelf_batch_state`: one StoreBatchLedger per shelf
@@ -29,6 +30,7 @@ from smart_shelf.spark_ledger import (
     utc,
 )
 from smart_shelf.store.batches import Batches
+from spark_apps.batch_state_updater.pos_tables import write_pos_tables
 from spark_apps.batch_state_updater.rules import BatchReading, StoreBatchLedger
 
 JOB = "batch-state-updater"
@@ -128,7 +130,10 @@ def start(spark: SparkSession, settings: BatchStateSettings) -> list[StreamingQu
     opening = opening_ledgers(settings)
     ledger_sink = sink(settings)
     balances = [row for ledger in opening.values() for row in ledger.rows()]
-    raw = RawSink(JOB, settings.topic_pos_transactions, "pos_transactions", PosTransaction)
+    raw = RawSink(
+        JOB, settings.topic_pos_transactions, "pos_transactions", PosTransaction,
+        also=write_pos_tables if settings.write_to_pg else None,
+    )  # fmt: skip
     rules = LedgerRules(partial(open_copy, opening), StoreBatchLedger.loads, reading)
     return [
         start_raw_query(spark, settings, raw),

@@ -6,8 +6,11 @@ Starts the infrastructure if needed, then measures:
     Kafka's own ProducerPerformance with the same record size, acks=all and idempotence;
   - the ledger jobs in one Spark application: shelf_events -> shelf_state throughput over a backlog,
     and the delay from an event's write to Kafka until its effect is in the shelf_state topic;
+  - Kafka Connect: a policy UPDATE in Postgres -> its record on the topic (CDC source), beside a plain
+    Kafka produce -> consume; a state record on Kafka -> its row in Postgres (JDBC sink), beside a
+    direct upsert through psycopg2;
   - resident memory of every service.
-Writes docs/benchmarks.md.
+Writes docs/benchmarks.md and the same figures as docs/benchmarks.json.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from smart_shelf.runner.infra import _java
 from smart_shelf.runner.supervisor import Supervisor
 from smart_shelf.settings import get_settings
 from store_data.generator import generate_store
+from tests.bench.connect import bench_connect
 from tests.bench.ledgers import BATCH_LIMIT, RATES_PER_S, bench_ledgers
 
 MANUAL_MARKER = "<!-- measured by hand below; make bench keeps this part -->"
@@ -147,7 +151,7 @@ def main() -> None:
     configure_logging("WARNING")
     supervisor = Supervisor(settings)
     t0 = time.perf_counter()
-    started = supervisor.up(["redis", "postgres-init", "kafka-init", "kafka-connect"])
+    started = supervisor.up(["redis", "postgres-init", "kafka-init", "connect-init"])
     up_seconds = time.perf_counter() - t0
     generation_seconds, shelves = bench_data_generation(settings)
     admin = make_admin(settings)
@@ -168,8 +172,10 @@ def main() -> None:
     finally:
         admin.delete_topics(topics)
         admin.close()
+    connect = bench_connect(settings)
     ledgers = bench_ledgers(settings)
     memory = [(s.name, s.rss_mib) for s in supervisor.status() if s.rss_mib]
+    source, sink = connect["source"], connect["sink"]
 
     path = REPO_ROOT / "docs" / "benchmarks.md"
     manual = (
@@ -212,6 +218,27 @@ def main() -> None:
         ],
         f"| resident memory of the application (driver, JVM, Python workers) | {ledgers['rss_mib']:,.0f} MiB | |",
         "",
+        "## Kafka Connect (Debezium 3.6 on Kafka Connect 4.3, one worker)",
+        "",
+        f"One change at a time, {connect['rate_per_s']} per second; delays from the commit (or the write to Kafka)"
+        " until the record is on the topic (or the row in the table).",
+        "",
+        "| path | p50 | p95 | samples |",
+        "|---|---:|---:|---:|",
+        _delay_row(
+            "**CDC source**: UPDATE of a policy row committed -> record on `shelf_policies`",
+            source["connect"],
+        ),
+        _delay_row(
+            "Kafka produce -> consume of the same record, kafka-python (reference)", source["reference"]
+        ),
+        _delay_row(
+            "**JDBC sink**: state record written to Kafka -> row in `state.shelf_state`", sink["connect"]
+        ),
+        _delay_row("INSERT ... ON CONFLICT of one row through psycopg2 (reference)", sink["reference"]),
+        "",
+        f"Rows the sink had not written two minutes after the last record: {sink['missing']}.",
+        "",
         "## Start-up and data",
         "",
         "| what | measured |",
@@ -228,7 +255,25 @@ def main() -> None:
         MANUAL_MARKER + manual,
     ]
     path.write_text("\n".join(lines))
+    figures = {
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "bridge": {
+            **bridge,
+            "kafka_producer_performance_per_s": reference,
+            "python_producer_per_s": python_producer,
+        },
+        "ledgers": {str(k): v for k, v in ledgers.items()},
+        "kafka_connect": connect,
+        "startup_seconds": up_seconds,
+        "data_generation_seconds": generation_seconds,
+        "rss_mib": dict(memory),
+    }
+    path.with_suffix(".json").write_text(json.dumps(figures, indent=2, default=str) + "\n")
     print("\n".join(lines))
+
+
+def _delay_row(what: str, figures: dict) -> str:
+    return f"| {what} | {figures['p50_s'] * 1000:,.0f} ms | {figures['p95_s'] * 1000:,.0f} ms | {figures['samples']:,} |"
 
 
 if __name__ == "__main__":

@@ -2,7 +2,8 @@
 application -> Delta, with the application SIGKILLed mid-day and restarted, and poison records in
 the streams. Then, for every shelf: opening stock - customer pickups + customer putbacks = shelf
 stock in Delta = the shelf producer's own ledger = the sum of the shelf's batches (every customer has
-paid and left), and nothing is negative or counted twice.
+paid and left), and nothing is negative or counted twice. Kafka Connect's JDBC sink copies the
+day's shelf_state topic into Postgres: the table ends equal to the Delta ledger, shelf by shelf.
 """
 
 import os
@@ -13,11 +14,12 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 from smart_shelf import reconcile
+from smart_shelf.connect.configs import SINKS, sink_config
 from smart_shelf.contracts import InvalidEvent, PosTransaction, ShelfEvent, parse_event
 from smart_shelf.postgres_client import fetch_rows
 from smart_shelf.settings import Settings
 from smart_shelf.store.sources import load_inventory
-from tests.conftest import consume_all
+from tests.conftest import consume_all, rows, table_like
 from tests.integration.producers.test_simulated_hour import Store
 from tests.integration.spark_apps.ledger_harness import send, wait_for
 
@@ -42,7 +44,9 @@ def _valid(model, records):
     return valid
 
 
-def test_a_simulated_day_conserves_every_unit(stack, settings, spark, topic_factory, unique, tmp_path):
+def test_a_simulated_day_conserves_every_unit(
+    stack, settings, spark, topic_factory, unique, tmp_path, connectors, pg_conn, pg_schema
+):
     topics = {
         key: topic_factory(name, dead_letters=True)
         for key, name in (
@@ -56,6 +60,11 @@ def test_a_simulated_day_conserves_every_unit(stack, settings, spark, topic_fact
     for name in ("shelf_state", "shelf_batch_state", "wh_state", "wh_batch_state"):
         topics[name] = topic_factory(name)
     topics["wh_events"] = topic_factory("wh_events", dead_letters=True)
+    state_table = table_like(pg_conn, pg_schema, "state.shelf_state")
+    sink = next(s for s in SINKS if s.topic == "shelf_state")
+    connectors(
+        f"e2e-sink-{unique}", sink_config(settings, sink, topic=topics["shelf_state"], table=state_table)
+    )
     delta = tmp_path / "delta"
     env = {
         **os.environ,
@@ -164,6 +173,13 @@ def test_a_simulated_day_conserves_every_unit(stack, settings, spark, topic_fact
     quarantined = spark.read.format("delta").load(str(delta / "quarantine/shelf_events")).count()
     assert quarantined == 2
     assert spark.read.format("delta").load(str(delta / "quarantine/pos_transactions")).count() == 1
+    # the Postgres copy Kafka Connect keeps of shelf_state: every shelf, at the ledger's stock
+    wait_for(
+        lambda: {r[0]: r[1] for r in rows(pg_conn, state_table, "shelf_id")} == state,
+        180,
+        "state.shelf_state (through Kafka Connect) to equal the shelf ledger",
+        every_s=2,
+    )
     # `make reconcile` says the same of every shelf, the warehouse included
     report = reconcile.checks(spark, Settings(delta_root=delta))
     assert [(what, failing) for what, _, failing in report if failing] == []

@@ -4,6 +4,7 @@ from kafka.admin import ConfigResource, ConfigResourceType
 
 from kafka_components.kafka_init.admin import describe_configs, ensure_topics, partition_counts
 from kafka_components.kafka_init.topic_config import COMPACTED_CONFIG, TopicSpec, desired_topics
+from smart_shelf.connect.configs import SINKS, heartbeat_topic
 from smart_shelf.contracts import APPEND_ONLY, COMPACTED, DEAD_LETTER_TOPICS
 from smart_shelf.kafka_client import make_admin
 
@@ -65,5 +66,6 @@ def test_broker_does_not_auto_create_topics(stack, settings, unique):
         producer.close(timeout=5)
 
 
-def test_desired_topics_cover_the_catalogue():
-    assert {s.name for s in desired_topics(3, 1)} == {*APPEND_ONLY, *COMPACTED, *DEAD_LETTER_TOPICS}
+def test_desired_topics_cover_the_catalogue_and_kafka_connects_own():
+    connect = {heartbeat_topic(), *(sink.dead_letter_topic for sink in SINKS)}
+    assert {s.name for s in desired_topics(3, 1)} == {*APPEND_ONLY, *COMPACTED, *DEAD_LETTER_TOPICS, *connect}

@@ -13,8 +13,7 @@ import uuid
 from kafka_components.kafka_init.topic_config import COMPACTED_CONFIG
 from smart_shelf.connect.configs import SINKS, sink_config
 from smart_shelf.kafka_client import make_producer
-from tests.conftest import consume_all
-from tests.integration.conftest import rows, table_like
+from tests.conftest import consume_all, rows, table_like
 from tests.integration.spark_apps.ledger_harness import wait_for
 
 VERSIONS = 150  # records per shelf, streamed over about 15 s

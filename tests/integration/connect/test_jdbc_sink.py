@@ -11,8 +11,7 @@ import pytest
 
 from kafka_components.kafka_init.topic_config import COMPACTED_CONFIG
 from smart_shelf.connect.configs import SINKS, sink_config
-from tests.conftest import consume_all
-from tests.integration.conftest import rows, table_like
+from tests.conftest import consume_all, rows, table_like
 from tests.integration.spark_apps.ledger_harness import send, wait_for
 
 SHELF_STATE = next(s for s in SINKS if s.topic == "shelf_state")
