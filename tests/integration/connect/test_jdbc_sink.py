@@ -118,3 +118,20 @@ def test_batch_state_is_upserted_on_its_composite_key_with_iso_dates(
         120,
         "one row per (shelf, batch) with the latest quantity",
     )
+
+
+def test_a_row_the_database_refuses_fails_the_task_and_make_status_shows_it(
+    settings, stack, connect, connectors, topic_factory, pg_conn, pg_schema, shelves, capsys
+):
+    from smart_shelf.runner.cli import _print_connectors
+
+    topic = topic_factory("shelf_state", config=COMPACTED_CONFIG)
+    table = table_like(pg_conn, pg_schema, "state.shelf_state")
+    config = {**sink_config(settings, SHELF_STATE, topic=topic, table=table), "flush.max.retries": "1"}
+    name = connectors(f"test-sink-{pg_schema}", config)
+    # valid JSON the converter reads, but the table's CHECK (no negative stock) refuses it
+    send(settings, topic, [_state(shelves[0], -1, "2026-01-01T08:00:00Z")], key=shelves[0])
+    wait_for(lambda: connect.state(name).failed, 120, "the sink task to fail")
+    assert "current_stock" in connect.state(name).trace or "check" in connect.state(name).trace.lower()
+    assert name in _print_connectors(stack)
+    assert f"{name}" in capsys.readouterr().out
