@@ -273,7 +273,7 @@ def main() -> None:
 
 
 def _delay_row(what: str, figures: dict) -> str:
-    return f"| {what} | {figures['p50_s'] * 1000:,.0f} ms | {figures['p95_s'] * 1000:,.0f} ms | {figures['samples']:,} |"
+    return f"| {what} | {figures['p50_s'] * 1000:,.1f} ms | {figures['p95_s'] * 1000:,.1f} ms | {figures['samples']:,} |"
 
 
 if __name__ == "__main__":
