@@ -18,6 +18,8 @@ command -v java >/dev/null || missing+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null || missing+=(maven)
 command -v redis-server >/dev/null || missing+=(redis-server)
 have_postgres || missing+=(postgresql)
+# `make test` checks docker-compose.yml with `docker-compose config -q` (no Docker engine needed)
+command -v docker-compose >/dev/null || missing+=(docker-compose)
 if [ ${#missing[@]} -gt 0 ]; then
   log "installing system packages: ${missing[*]}"
   # Smart Shelf runs its own Postgres cluster and Redis: keep the packages from starting theirs.
@@ -33,7 +35,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
   [ "$added_policy" -eq 1 ] && sudo_if_needed rm -f /usr/sbin/policy-rc.d
 else
-  log "system packages present (java, mvn, redis-server, postgres)"
+  log "system packages present (java, mvn, redis-server, postgres, docker-compose)"
 fi
 
 stamp() { cat "$@" | sha256sum | cut -c1-16; }
