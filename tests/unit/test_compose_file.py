@@ -143,4 +143,3 @@ def test_the_native_run_and_compose_describe_the_same_services():
     assert lite["profiles"] == ["lite"]
     assert list(lite["command"][3:]) == native["spark-apps"].extra["members"]
     assert {n for n in members if SERVICES[n].get("profiles") != ["full"]} == set()
-
