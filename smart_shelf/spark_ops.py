@@ -30,6 +30,7 @@ from smart_shelf.spark import delta_path
 from smart_shelf.spark_io import read_topic
 from smart_shelf.spark_ledger import LedgerSink, event_time_us, utc
 from smart_shelf.spark_schemas import struct_type
+from smart_shelf.store.policies import DELETED
 
 FEED_COLUMNS = ["shelf_id", "kind", "value", "event_us", "partition", "offset"]
 
@@ -98,7 +99,7 @@ def policy_feed(
     )
     # a record that is not a policy (p.policy_id unset) reaches no shelf
     readable = tombstone | F.col("p.policy_id").isNotNull()
-    deleted = F.to_json(F.struct(F.col("key").alias("policy_id"), F.lit(True).alias("deleted")))
+    deleted = F.to_json(F.struct(F.col("key").alias("policy_id"), F.lit(True).alias(DELETED)))
     return (
         parsed.where(readable)
         .join(F.broadcast(known), tombstone | covered)

@@ -104,10 +104,6 @@ class ConnectClient:
                 raise TimeoutError(f"not RUNNING after {deadline_seconds:.0f}s: {waiting}")
             time.sleep(poll)
 
-    def restart(self, name: str) -> None:
-        """Restart the connector and its failed tasks."""
-        self._call("POST", f"/connectors/{name}/restart?includeTasks=true&onlyFailed=true")
-
     def stop(self, name: str) -> None:
         self._call("PUT", f"/connectors/{name}/stop")
 

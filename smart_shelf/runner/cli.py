@@ -59,7 +59,7 @@ def _print_connectors(supervisor: Supervisor) -> list[str]:
         print(f"  {name:<28}{state.summary()}")
         if state.failed:
             failed.append(name)
-            print(f"    {(state.trace or '').splitlines()[0] if state.trace else 'no trace'}")
+            print(f"    {state.trace.splitlines()[0] if state.trace else 'no trace'}")
     return failed
 
 

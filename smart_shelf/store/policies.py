@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
 
-DELETED = "deleted"
+DELETED = "deleted"  # the field a delete (a tombstone on the topic) arrives with
 
 
 def scope_rank(row: Mapping) -> int:
@@ -24,21 +23,6 @@ def scope_rank(row: Mapping) -> int:
     if row.get("item_category"):
         return 1
     return 0
-
-
-def covers(row: Mapping, shelf_id: str, category: str | None, subcategory: str | None) -> bool:
-    """Whether a policy row's scope includes the shelf."""
-    return (
-        (not row.get("shelf_id") or row["shelf_id"] == shelf_id)
-        and (not row.get("item_category") or row["item_category"] == category)
-        and (not row.get("item_subcategory") or row["item_subcategory"] == subcategory)
-    )
-
-
-def default_reorder_point(capacity: int) -> int:
-    """The warehouse's reorder point without a policy: 5 % of capacity (rounded as Postgres rounds
-    numeric to int, half away from zero), at least one unit."""
-    return max(1, int((Decimal(capacity) * Decimal("0.05")).quantize(Decimal(1), rounding=ROUND_HALF_UP)))
 
 
 @dataclass

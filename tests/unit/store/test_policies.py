@@ -2,7 +2,7 @@
 
 import pytest
 
-from smart_shelf.store.policies import PolicyBook, covers, default_reorder_point, scope_rank
+from smart_shelf.store.policies import PolicyBook, scope_rank
 
 
 def row(policy_id, shelf=None, category=None, subcategory=None, updated="2026-01-01T00:00:00Z", **extra):
@@ -27,21 +27,6 @@ def row(policy_id, shelf=None, category=None, subcategory=None, updated="2026-01
 )
 def test_scope_rank(policy, rank):
     assert scope_rank(policy) == rank
-
-
-@pytest.mark.parametrize(
-    "policy, covered",
-    [
-        (row("g"), True),
-        (row("c", category="DAIRY"), True),
-        (row("c2", category="BAKERY"), False),  # another category
-        (row("s", category="DAIRY", subcategory="Cheese"), False),  # another subcategory
-        (row("own", shelf="S2"), False),  # another shelf
-        (row("own", shelf="S1"), True),
-    ],
-)
-def test_covers(policy, covered):
-    assert covers(policy, "S1", "DAIRY", "Milk") is covered
 
 
 def test_the_narrowest_scope_wins_whatever_the_order_of_arrival():
@@ -82,11 +67,3 @@ def test_the_book_survives_a_round_trip():
     book = PolicyBook()
     book.apply(row("own", shelf="S1", threshold_pct=40))
     assert PolicyBook.from_dict(book.to_dict()) == book
-
-
-@pytest.mark.parametrize(
-    "capacity, point",
-    [(10, 1), (30, 2), (50, 3), (90, 5), (100, 5), (1, 1)],  # 1.5 -> 2 and 2.5 -> 3: half away from zero
-)
-def test_default_reorder_point_rounds_as_postgres_does(capacity, point):
-    assert default_reorder_point(capacity) == point
