@@ -178,22 +178,27 @@ def sink_config(
 
 @dataclass(frozen=True)
 class CdcTable:
-    """A config table published to its compacted topic, keyed by its primary key column."""
+    """A config table published to its compacted topic of the same name, keyed as the topic's
+    contract says (the table's primary key column)."""
 
     table: str  # in the `config` schema
-    key_column: str
     date_columns: tuple[str, ...] = ()
 
     @property
     def topic(self) -> str:
         return self.table
 
+    @property
+    def key_column(self) -> str:
+        (column,) = topic_contract(self.topic).key
+        return column
+
 
 CDC_TABLES = (
-    CdcTable("shelf_policies", "policy_id"),
-    CdcTable("wh_policies", "policy_id"),
-    CdcTable("batch_catalog", "batch_code", date_columns=("received_date", "expiry_date")),
-    CdcTable("shelf_profiles", "shelf_id"),
+    CdcTable("shelf_policies"),
+    CdcTable("wh_policies"),
+    CdcTable("batch_catalog", date_columns=("received_date", "expiry_date")),
+    CdcTable("shelf_profiles"),
 )
 
 

@@ -40,10 +40,11 @@ class ShelfPolicy:
     min_qty: int = 1
     near_expiry_days: int = 2
 
-    @classmethod
-    def of(cls, row: Mapping) -> ShelfPolicy:
-        """From a config.shelf_policies row."""
-        return cls(
+    def with_row(self, row: Mapping | None) -> ShelfPolicy:
+        """The policy under a config.shelf_policies row; this one (the start-up policy) without."""
+        if row is None:
+            return self
+        return ShelfPolicy(
             float(row["threshold_pct"]),
             float(row["target_pct"]),
             int(row["min_qty"]),
@@ -103,8 +104,7 @@ class ShelfWatch:
         """A policy row or delete: the shelf is judged again, as of its latest reading, if that changed
         the policy in force."""
         self.policies.apply(body)
-        row = self.policies.in_force()
-        policy = ShelfPolicy.of(row) if row else self.start_policy
+        policy = self.start_policy.with_row(self.policies.in_force())
         if policy == self.policy:
             return []
         self.policy = policy
@@ -241,11 +241,10 @@ class ShelfWatch:
         shelf = body["shelf_id"]
         book = PolicyBook.from_dict(body.get("policies"))
         start = policies.get(shelf, ShelfPolicy())
-        in_force = book.in_force()
         return cls(
             shelf_id=shelf,
             capacity=body["capacity"],
-            policy=ShelfPolicy.of(in_force) if in_force else start,
+            policy=start.with_row(book.in_force()),
             start_policy=start,
             policies=book,
             seen_at=_time(body.get("seen_at")),

@@ -33,10 +33,10 @@ class WarehousePolicy:
     reorder_point: int
     target_pct: float = 100.0
 
-    def with_row(self, row: Mapping | None, start: WarehousePolicy) -> WarehousePolicy:
-        """The product's policy under a config.wh_policies row (the start-up one without)."""
+    def with_row(self, row: Mapping | None) -> WarehousePolicy:
+        """The product's policy under a config.wh_policies row; this one (the start-up policy) without."""
         if row is None:
-            return start
+            return self
         return WarehousePolicy(
             self.capacity, self.batch_size, int(row["reorder_point_qty"]), float(row["target_pct"])
         )
@@ -128,7 +128,7 @@ class SupplierWatch:
 
     def _policy_changed(self, body: dict) -> list[Event]:
         self.policies.apply(body)
-        policy = self.policy.with_row(self.policies.in_force(), self.start_policy)
+        policy = self.start_policy.with_row(self.policies.in_force())
         if policy == self.policy:
             return []
         self.policy = policy
@@ -164,7 +164,7 @@ class SupplierWatch:
         book = PolicyBook.from_dict(body.get("policies"))
         return cls(
             shelf_id=body["shelf_id"],
-            policy=start.with_row(book.in_force(), start),
+            policy=start.with_row(book.in_force()),
             start_policy=start,
             policies=book,
             seen_at=parse(body.get("seen_at")),

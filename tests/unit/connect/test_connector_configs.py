@@ -1,6 +1,7 @@
 """Connector configs generated from the contracts: schemas, keys, names, routing."""
 
 import json
+import re
 from datetime import date
 from typing import Literal
 
@@ -19,6 +20,7 @@ from smart_shelf.connect.configs import (
     source_config,
 )
 from smart_shelf.contracts import TOPICS, Event, ShelfState, WarehouseEvent
+from smart_shelf.postgres_client import sql_files
 from smart_shelf.settings import Settings
 
 
@@ -106,11 +108,19 @@ def test_the_source_captures_the_config_tables_with_pgoutput_into_a_named_slot()
     assert int(config["heartbeat.interval.ms"]) > 0
 
 
-def test_every_cdc_topic_is_a_compacted_contract_topic_keyed_by_the_tables_key():
+def _primary_key_column(table: str) -> str:
+    """The column declared PRIMARY KEY in the table's CREATE TABLE (postgresql/*.sql)."""
+    ddl = "".join(p.read_text() for p in sql_files())
+    body = re.search(rf"CREATE TABLE IF NOT EXISTS {re.escape(table)} \((.*?)\n\);", ddl, re.S).group(1)
+    (column,) = re.findall(r"^\s*(\w+)\s+\w+\s+PRIMARY KEY", body, re.M)
+    return column
+
+
+def test_every_cdc_topic_is_a_compacted_contract_topic_keyed_by_the_tables_primary_key():
     for table in CDC_TABLES:
         topic = TOPICS[table.topic]
         assert topic.compacted
-        assert topic.key == (table.key_column,)
+        assert topic.key == (table.key_column,) == (_primary_key_column(f"config.{table.table}"),)
 
 
 def test_each_cdc_topic_gets_its_key_column_as_a_plain_string_key():
