@@ -21,7 +21,7 @@ class ConnectorFailed(RuntimeError):
 @dataclass(frozen=True)
 class ConnectorState:
     name: str
-    connector: str  # RUNNING | PAUSED | STOPPED | FAILED | UNASSIGNED | RESTARTING | MISSING
+    connector: str  # RUNNING | PAUSED | STOPPED | FAILED | UNASSIGNED | RESTARTING | MISSING | UNREACHABLE
     tasks: tuple[str, ...]
     trace: str | None = None
 
@@ -74,7 +74,11 @@ class ConnectClient:
         return self._call("GET", "/connectors").json()
 
     def state(self, name: str) -> ConnectorState:
-        response = self._call("GET", f"/connectors/{name}/status")
+        try:
+            response = self._call("GET", f"/connectors/{name}/status")
+        except requests.RequestException as exc:
+            # a worker starting or rejoining its group answers late or not at all: not a verdict
+            return ConnectorState(name, "UNREACHABLE", (), str(exc))
         if response.status_code == 404:
             return ConnectorState(name, "MISSING", ())
         body = response.json()
@@ -115,4 +119,11 @@ class ConnectClient:
         self._call("DELETE", f"/connectors/{name}/offsets")
 
     def delete(self, name: str) -> None:
-        self._call("DELETE", f"/connectors/{name}")
+        # a rebalance in progress answers 409 or late
+        retry(
+            lambda: self._call("DELETE", f"/connectors/{name}"),
+            what=f"deleting connector {name}",
+            deadline_seconds=120,
+            max_delay=5,
+            exceptions=(requests.RequestException,),
+        )

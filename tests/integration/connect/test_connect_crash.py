@@ -38,7 +38,7 @@ def _stream_states(settings, topic: str, shelves: list[str], done: threading.Eve
 
 
 def test_a_killed_worker_restarted_by_the_runner_loses_no_row_and_no_change(
-    stack, settings, connect, connectors, cdc, topic_factory, pg_conn, pg_schema
+    stack, settings, connect, connectors, cdc, topic_factory, pg_conn, pg_schema, unique
 ):
     with pg_conn, pg_conn.cursor() as cur:
         cur.execute("SELECT shelf_id FROM ref.store_inventory ORDER BY shelf_id LIMIT 20")
@@ -61,7 +61,7 @@ def test_a_killed_worker_restarted_by_the_runner_loses_no_row_and_no_change(
 
     policies = add_policies(3)
     streamed = threading.Event()
-    producer = threading.Thread(target=_stream_states, args=(settings, topic, shelves, streamed))
+    producer = threading.Thread(target=_stream_states, args=(settings, topic, shelves, streamed), daemon=True)
     producer.start()
     time.sleep(4)
     pid = stack.table.pid("kafka-connect")
@@ -69,9 +69,8 @@ def test_a_killed_worker_restarted_by_the_runner_loses_no_row_and_no_change(
     os.kill(pid, signal.SIGKILL)
     policies += add_policies(3)  # written while no worker reads the slot
     stack.up(["kafka-connect"])
-    connect.wait_running(
-        [f"test-sink-{pg_schema}", next(n for n in connect.names() if n.startswith("test-cdc-"))], 180
-    )
+    # the restarted worker answers only once it has rejoined its group and read its configs
+    connect.wait_running([f"test-sink-{pg_schema}", f"test-cdc-{unique}"], 240)
     producer.join(timeout=120)
     assert streamed.is_set()
 
