@@ -20,7 +20,7 @@ jars: ## (re)fetch the pinned jars into jars/
 demo: setup ## set up and start the whole pipeline natively
 	@$(RUNNER) up
 	@echo
-	@echo "Logs: logs/<service>.log (make logs S=<service>); status: make status; stop: make down"
+	@echo "Dashboard: http://127.0.0.1:$${DASH_PORT:-8501}  Logs: logs/<service>.log (make logs S=<service>); status: make status; stop: make down"
 
 data: ## (re)generate the store data into data/ (deterministic for SEED)
 	@$(PY) -m store_data

@@ -40,7 +40,7 @@ def main() -> int:
     wall0 = last_report = time.monotonic()
     while not stop.requested:
         now = sim_time_at(anchor, time.monotonic() - wall0, settings.time_multiplier, end)
-        publish(client, now)
+        publish(client, now, settings.time_multiplier)
         if now >= end:
             log.info("reached the end of the simulation (%s); stopping", end)
             return 0

@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 
 SIM_NOW_KEY = "sim:now"
 SIM_TODAY_KEY = "sim:today"
+SIM_SPEED_KEY = "sim:speed"  # the running clock's TIME_MULTIPLIER, for readers that show it
 
 
 class ClockNotRunning(RuntimeError):
@@ -123,9 +124,11 @@ def make_clock(settings: Settings, client: redis.Redis | None = None) -> Clock:
     return RedisClock(client, settings.time_multiplier)
 
 
-def publish(client: redis.Redis, moment: datetime) -> None:
-    """Write sim:now and sim:today together (one MULTI), so readers never see them disagree."""
+def publish(client: redis.Redis, moment: datetime, speed: float | None = None) -> None:
+    """Write sim:now and sim:today (and sim:speed) together (one MULTI), so readers never see them disagree."""
     pipe = client.pipeline(transaction=True)
     pipe.set(SIM_NOW_KEY, format_sim_time(moment))
     pipe.set(SIM_TODAY_KEY, moment.date().isoformat())
+    if speed is not None:
+        pipe.set(SIM_SPEED_KEY, f"{speed:g}")
     pipe.execute()

@@ -11,7 +11,7 @@ import sys
 
 from smart_shelf.logs import configure_logging
 from smart_shelf.postgres_client import fetch_rows
-from smart_shelf.redis_client import connect_redis
+from smart_shelf.redis_client import connect_redis, lost_sales_key
 from smart_shelf.settings import get_settings, load_dotenv
 
 QUERIES = {
@@ -57,7 +57,7 @@ def stockouts(settings) -> list[dict]:
     """Per day: shelves a customer found empty, and the units they wanted (the shelf producer's record)."""
     client = connect_redis(settings, deadline_seconds=30)
     rows = []
-    for key in sorted(client.scan_iter("shelf_producer:lost_sales:*")):
+    for key in sorted(client.scan_iter(lost_sales_key("*"))):
         name = key if isinstance(key, str) else key.decode()
         lost = client.hgetall(name)
         rows.append(

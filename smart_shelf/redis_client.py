@@ -7,6 +7,13 @@ import redis
 from smart_shelf.retry import retry
 from smart_shelf.settings import Settings
 
+SHELF_PRODUCER_PREFIX = "shelf_producer"  # the shelf producer's durable state: <prefix>:*
+
+
+def lost_sales_key(day: str, prefix: str = SHELF_PRODUCER_PREFIX) -> str:
+    """The hash of units customers wanted from an empty shelf on `day` (ISO date), per shelf."""
+    return f"{prefix}:lost_sales:{day}"
+
 
 def connect_redis(settings: Settings, *, deadline_seconds: float | None = None) -> redis.Redis:
     """A client with decoded strings, returned once Redis answers PING (retried with backoff)."""

@@ -13,7 +13,15 @@ import socket
 from datetime import datetime
 from pathlib import Path
 
-from pydantic import AwareDatetime, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    AliasChoices,
+    AwareDatetime,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from smart_shelf.paths import REPO_ROOT
@@ -330,6 +338,42 @@ class RemovalSettings(ClockJobSettings):
     topic_shelf_batch_state: str = "shelf_batch_state"
     remove_mode: str = Field("next_day", pattern="^(next_day|same_day_evening)$")
     poll_seconds: float = Field(5.0, gt=0)
+
+
+class DashboardSettings(Settings):
+    """dashboard (seed 003: the variable names and their alternatives are the specification's)."""
+
+    dash_host: str = "127.0.0.1"  # 0.0.0.0 in a container, to be reachable through its port
+    dash_port: int = Field(8501, ge=1, le=65535)
+    dash_layout_yaml: Path = Field(
+        REPO_ROOT / "dashboard" / "store_layout.yaml",
+        validation_alias=AliasChoices("dash_layout_yaml", "layout_yaml"),
+    )
+    # how often the live parts of a page refresh (and how long a query's answer is reused)
+    dash_autorefresh_ms: int = Field(
+        5000, ge=500, validation_alias=AliasChoices("dash_autorefresh_ms", "dash_refresh_ms")
+    )
+    # the store map marks shelves weighed within this many simulated seconds
+    weight_event_lookback_sec: int = Field(120, ge=1)
+    weight_event_type: str = "weight_change"
+    delta_shelf_events_path: Path | None = Field(
+        None, validation_alias=AliasChoices("delta_shelf_events_path", "delta_events_path")
+    )
+    delta_supplier_plan_path: Path | None = None
+    delta_supplier_orders_path: Path | None = None
+    base_daily_customers: int = Field(1000, ge=0)  # what the arrival model expects, for comparison
+
+    @model_validator(mode="after")
+    def _delta_paths(self) -> DashboardSettings:
+        defaults = {
+            "delta_shelf_events_path": self.delta_root / "raw" / "shelf_events",
+            "delta_supplier_plan_path": self.delta_root / "ops" / "wh_supplier_plan",
+            "delta_supplier_orders_path": self.delta_root / "ops" / "wh_supplier_orders",
+        }
+        for name, path in defaults.items():
+            if getattr(self, name) is None:
+                object.__setattr__(self, name, path)  # frozen: filled once, at validation
+        return self
 
 
 @functools.cache

@@ -9,6 +9,7 @@ jobs go on. SIGTERM stops every query between micro-batches.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import logging
 import signal
@@ -16,13 +17,15 @@ import time
 from dataclasses import dataclass, field
 from types import ModuleType
 
+from smart_shelf import query_progress
 from smart_shelf.logs import configure_logging
 from smart_shelf.settings import Settings, log_settings
 from smart_shelf.spark import build_spark
 
 log = logging.getLogger(__name__)
 MAX_RESTART_DELAY_S = 60.0
-PROGRESS_EVERY_S = 60.0
+PROGRESS_EVERY_S = 60.0  # a log line per query
+PUBLISH_EVERY_S = 10.0  # each query's latest batch into Redis, for the dashboard
 
 
 def job_module(name: str) -> ModuleType:
@@ -73,12 +76,16 @@ def run_jobs(names: list[str], app_name: str | None = None) -> int:
         _start(spark, job)
     log.info("running %s: %d queries", ", ".join(j.name for j in jobs), sum(len(j.queries) for j in jobs))
     next_report = time.monotonic() + PROGRESS_EVERY_S
+    next_publish = time.monotonic() + PUBLISH_EVERY_S
     while not stopping:
         if time.monotonic() >= next_report:
             next_report += PROGRESS_EVERY_S
             for job in jobs:
                 for query in job.queries:
                     _report(query)
+        if time.monotonic() >= next_publish:
+            next_publish = time.monotonic() + PUBLISH_EVERY_S
+            _publish(first, [q for job in jobs for q in job.queries])
         try:
             spark.streams.awaitAnyTermination(5)
         except Exception:  # noqa: BLE001 - a failed query raises here; it is found and restarted below
@@ -109,6 +116,24 @@ def _report(query) -> None:
         progress.get("processedRowsPerSecond") or 0.0,
         progress["durationMs"].get("triggerExecution", 0) / 1000,
     )
+
+
+def _publish(settings: Settings, queries: list) -> None:
+    """Best effort: a Redis outage costs the dashboard a refresh, never a query."""
+    try:
+        summaries = [
+            query_progress.summary(q.name, q.lastProgress) for q in queries if q.isActive and q.lastProgress
+        ]
+        query_progress.publish(_redis(settings), summaries)
+    except Exception as exc:  # noqa: BLE001 - reporting must not stop the application
+        log.warning("could not publish query progress to Redis: %s", exc)
+
+
+@functools.cache
+def _redis(settings: Settings):
+    from smart_shelf.redis_client import connect_redis
+
+    return connect_redis(settings, deadline_seconds=5)
 
 
 def _start(spark, job: RunningJob) -> None:

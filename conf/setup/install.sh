@@ -20,6 +20,9 @@ command -v redis-server >/dev/null || missing+=(redis-server)
 have_postgres || missing+=(postgresql)
 # `make test` checks docker-compose.yml with `docker-compose config -q` (no Docker engine needed)
 command -v docker-compose >/dev/null || missing+=(docker-compose)
+# the dashboard's browser test drives Debian's Chromium through its driver (no browser download)
+command -v chromium >/dev/null || missing+=(chromium)
+command -v chromedriver >/dev/null || missing+=(chromium-driver)
 if [ ${#missing[@]} -gt 0 ]; then
   log "installing system packages: ${missing[*]}"
   # Smart Shelf runs its own Postgres cluster and Redis: keep the packages from starting theirs.
@@ -35,7 +38,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
   [ "$added_policy" -eq 1 ] && sudo_if_needed rm -f /usr/sbin/policy-rc.d
 else
-  log "system packages present (java, mvn, redis-server, postgres, docker-compose)"
+  log "system packages present (java, mvn, redis-server, postgres, docker-compose, chromium)"
 fi
 
 stamp() { cat "$@" | sha256sum | cut -c1-16; }

@@ -33,6 +33,7 @@ from smart_shelf.contracts import (
     stable_id,
     to_json,
 )
+from smart_shelf.redis_client import SHELF_PRODUCER_PREFIX, lost_sales_key
 
 log = logging.getLogger(__name__)
 RESTOCK_CUSTOMER = "restock_bot"
@@ -87,7 +88,7 @@ class ShelfProducer:
         putback_prob: float,
         stream: str = "shelf_events",
         maxlen: int = 200_000,
-        prefix: str = "shelf_producer",
+        prefix: str = SHELF_PRODUCER_PREFIX,
     ):
         self.redis, self.catalogue, self.seed, self.putback_prob = client, catalogue, seed, putback_prob
         self.stream, self.maxlen, self.prefix = stream, maxlen, prefix
@@ -171,7 +172,7 @@ class ShelfProducer:
                 )
             pipe.hset(self._key("stock"), outcome.shelf_id, self.stock[outcome.shelf_id])
         elif outcome.kind == "lost_sale":
-            pipe.hincrby(self._key(f"lost_sales:{at.date().isoformat()}"), outcome.shelf_id, outcome.wanted)
+            pipe.hincrby(lost_sales_key(at.date().isoformat(), self.prefix), outcome.shelf_id, outcome.wanted)
         if shopper.done:
             pipe.hdel(self._key("shoppers"), shopper.customer_id)
         else:

@@ -29,20 +29,7 @@ from spark_apps.shelf_alert_engine.rules import ShelfPolicy, ShelfWatch
 JOB = "shelf-alert-engine"
 SETTINGS = ShelfAlertEngineSettings
 RESTOCK_CUSTOMER = "restock_bot"
-POLICY_SQL = """
-SELECT s.shelf_id, s.item_category, s.item_subcategory, s.maximum_stock, p.threshold_pct, p.target_pct, p.min_qty, p.near_expiry_days
-FROM ref.store_inventory s
-LEFT JOIN LATERAL (
-    SELECT * FROM config.shelf_policies p
-    WHERE p.active
-      AND (p.shelf_id = s.shelf_id OR p.shelf_id IS NULL)
-      AND (p.item_category IS NULL OR p.item_category = s.item_category)
-      AND (p.item_subcategory IS NULL OR p.item_subcategory = s.item_subcategory)
-    ORDER BY (p.shelf_id IS NOT NULL) DESC, (p.item_subcategory IS NOT NULL) DESC,
-             (p.item_category IS NOT NULL) DESC, p.updated_at DESC
-    LIMIT 1
-) p ON true
-"""
+POLICY_SQL = "SELECT * FROM config.v_shelf_policy_in_force"  # postgresql/04_policy_views.sql
 
 
 def shelves(settings: ShelfAlertEngineSettings) -> tuple[dict[str, tuple[int, ShelfPolicy]], list[tuple]]:

@@ -25,23 +25,7 @@ from spark_apps.wh_alert_engine.rules import SupplierWatch, WarehousePolicy
 
 JOB = "wh-alert-engine"
 SETTINGS = WarehouseAlertEngineSettings
-# The product's own active policy, else the most specific one that covers it; 5 % of capacity without.
-POLICY_SQL = """
-SELECT w.shelf_id, w.item_category, w.item_subcategory, w.maximum_stock, w.standard_batch_size,
-       coalesce(p.reorder_point_qty, greatest(1, (w.maximum_stock * 0.05)::int)) AS reorder_point_qty,
-       coalesce(p.target_pct, 100) AS target_pct
-FROM ref.warehouse_inventory w
-LEFT JOIN LATERAL (
-    SELECT * FROM config.wh_policies p
-    WHERE p.active
-      AND (p.shelf_id = w.shelf_id OR p.shelf_id IS NULL)
-      AND (p.item_category IS NULL OR p.item_category = w.item_category)
-      AND (p.item_subcategory IS NULL OR p.item_subcategory = w.item_subcategory)
-    ORDER BY (p.shelf_id IS NOT NULL) DESC, (p.item_subcategory IS NOT NULL) DESC,
-             (p.item_category IS NOT NULL) DESC, p.updated_at DESC
-    LIMIT 1
-) p ON true
-"""
+POLICY_SQL = "SELECT * FROM config.v_wh_policy_in_force"  # postgresql/04_policy_views.sql
 
 
 def policies(settings: WarehouseAlertEngineSettings) -> tuple[dict[str, WarehousePolicy], list[tuple]]:
