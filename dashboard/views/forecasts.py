@@ -1,42 +1,14 @@
 """Forecasts: the model registry with each version's metrics beside its baselines, predictions against
 what then sold, the orders they proposed."""
 
-import json
-
-import pandas as pd
 import plotly.express as px
 import streamlit as st
 
 from dashboard import data, ui
+from dashboard.shaping import metrics_table
 
 st.title("Forecasts")
 ui.sim_clock_caption()
-
-
-def metrics_table(models: pd.DataFrame) -> pd.DataFrame:
-    """One row per model version and scorer (the model, then each baseline), one column per metric."""
-    rows = []
-    for model in models.itertuples():
-        metrics = (
-            model.metrics_json
-            if isinstance(model.metrics_json, dict)
-            else json.loads(model.metrics_json or "{}")
-        )
-        for scorer, values in metrics.items():
-            if isinstance(values, dict):
-                rows.append(
-                    {"model": model.model_name, "version": model.model_version, "scored": scorer, **values}
-                )
-            else:
-                rows.append(
-                    {
-                        "model": model.model_name,
-                        "version": model.model_version,
-                        "scored": "model",
-                        scorer: values,
-                    }
-                )
-    return pd.DataFrame(rows)
 
 
 @st.fragment(run_every=ui.REFRESH)

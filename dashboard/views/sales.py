@@ -5,22 +5,11 @@ import plotly.express as px
 import streamlit as st
 
 from dashboard import data, ui
-from kafka_components.kafka_producer_foot_traffic.arrival_model import SLOT_WEIGHTS, SLOTS, weekday_name
+from dashboard.shaping import expected_per_slot
+from kafka_components.kafka_producer_foot_traffic.arrival_model import SLOTS, weekday_name
 
 st.title("Sales and traffic")
 ui.sim_clock_caption()
-
-
-def expected_per_slot(day, base_daily_customers: int) -> pd.DataFrame:
-    """The arrival model's mean customers per slot that weekday (before the daily variation)."""
-    weights = SLOT_WEIGHTS[weekday_name(day)]
-    average_day = sum(sum(w) for w in SLOT_WEIGHTS.values()) / len(SLOT_WEIGHTS)
-    return pd.DataFrame(
-        {
-            "time_slot": [s.label for s in SLOTS],
-            "customers": [base_daily_customers * w / average_day for w in weights],
-        }
-    )
 
 
 today = ui.now_or_stop().date()
