@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 RUNNER := $(PY) -m smart_shelf.runner
 PYTEST := $(PY) -m pytest
 
-.PHONY: help setup jars data demo up down status logs reconcile report reset test test-unit test-integration e2e bench lint format clean
+.PHONY: help setup jars data demo up down status logs reconcile report reset test test-unit test-integration e2e bench screenshots lint format clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[1m%-18s\033[0m %s\n", $$1, $$2}'
@@ -61,6 +61,9 @@ e2e: setup ## end-to-end tier
 
 bench: setup ## benchmarks; writes docs/benchmarks.md
 	@$(PY) -m tests.bench
+
+screenshots: ## screenshots of every dashboard page into docs/images (with make demo running)
+	@$(PY) -m tests.e2e.browser --url http://127.0.0.1:$${DASH_PORT:-8501} --out docs/images
 
 lint: ## check formatting and lint rules (no changes)
 	@$(VENV)/bin/ruff format --check . && $(VENV)/bin/ruff check .

@@ -96,7 +96,6 @@ alert_lifecycle = _postgres_view("alert_lifecycle")
 shelf_batches = _postgres_view("shelf_batches")
 restock_plans = _postgres_view("restock_plans")
 supplier_plans = _postgres_view("supplier_plans")
-orders_by_cutoff = _postgres_view("orders_by_cutoff")
 next_deliveries = _postgres_view("next_deliveries")
 receipts = _postgres_view("receipts")
 models = _postgres_view("models")
@@ -157,8 +156,13 @@ def sessions(start: datetime, end: datetime) -> pd.DataFrame:
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def supplier_orders_history() -> pd.DataFrame:
-    return _delta(lake.supplier_orders, settings().delta_supplier_orders_path)
+def orders_by_cutoff() -> pd.DataFrame:
+    return _delta(lake.orders_by_cutoff, settings().delta_supplier_orders_path)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def supplier_plans_per_day() -> pd.DataFrame:
+    return _delta(lake.supplier_plans_per_day, settings().delta_supplier_plan_path)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)

@@ -69,8 +69,19 @@ def sessions(path: Path, start: datetime, end: datetime) -> pd.DataFrame:
     )
 
 
-def supplier_orders(path: Path) -> pd.DataFrame:
-    return read(path, ["order_id", "shelf_id", "ordered_qty", "cutoff_ts", "delivery_date", "status"])
+def orders_by_cutoff(path: Path) -> pd.DataFrame:
+    """Supplier orders per cutoff and status: how many, how many units, for which delivery."""
+    orders = read(path, ["order_id", "ordered_qty", "cutoff_ts", "delivery_date", "status"])
+    grouped = orders.groupby(["cutoff_ts", "delivery_date", "status"], as_index=False)
+    return grouped.agg(orders=("order_id", "size"), units=("ordered_qty", "sum"))
+
+
+def supplier_plans_per_day(path: Path) -> pd.DataFrame:
+    """Supplier plans by the simulated day they were made and their status now."""
+    plans = read(path, ["supplier_plan_id", "created_at", "status", "suggested_qty"])
+    plans["day"] = plans["created_at"].dt.date
+    grouped = plans.groupby(["day", "status"], as_index=False)
+    return grouped.agg(plans=("supplier_plan_id", "size"), units=("suggested_qty", "sum"))
 
 
 def quarantined(root: Path, sources: list[str]) -> pd.DataFrame:

@@ -236,16 +236,6 @@ def supplier_plans(conn, limit: int = RECENT_LIMIT) -> pd.DataFrame:
     )
 
 
-def orders_by_cutoff(conn) -> pd.DataFrame:
-    return frame(
-        conn,
-        """
-        SELECT cutoff_ts, delivery_date, status, count(*) AS orders, sum(ordered_qty) AS units
-        FROM ops.wh_supplier_orders GROUP BY 1, 2, 3 ORDER BY 1, 3
-        """,
-    )
-
-
 def next_deliveries(conn) -> pd.DataFrame:
     """Orders not delivered yet, by the delivery they are due with."""
     return frame(

@@ -59,6 +59,12 @@ def suppliers() -> None:
         st.subheader("Next deliveries")
         ui.table(data.next_deliveries(), "No order is waiting for a delivery.")
         st.subheader("Supplier plans")
+        with ui.shown_if_missing():
+            per_day = data.supplier_plans_per_day()
+            if not per_day.empty:
+                fig = px.bar(per_day, x="day", y="plans", color="status", hover_data=["units"])
+                fig.update_layout(height=220, margin={"t": 10, "b": 0}, xaxis_title="made on (simulated)")
+                st.plotly_chart(fig, use_container_width=True)
         ui.table(
             data.supplier_plans(),
             "No supplier plan yet: they are made when a product falls below its reorder point.",

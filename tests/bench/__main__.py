@@ -9,6 +9,7 @@ Starts the infrastructure if needed, then measures:
   - Kafka Connect: a policy UPDATE in Postgres -> its record on the topic (CDC source), beside a plain
     Kafka produce -> consume; a state record on Kafka -> its row in Postgres (JDBC sink), beside a
     direct upsert through psycopg2;
+  - the dashboard with a simulated week of data: each page's time to render, the server's memory;
   - resident memory of every service.
 Writes docs/benchmarks.md and the same figures as docs/benchmarks.json.
 """
@@ -37,6 +38,7 @@ from smart_shelf.runner.supervisor import Supervisor
 from smart_shelf.settings import get_settings
 from store_data.generator import generate_store
 from tests.bench.connect import bench_connect
+from tests.bench.dashboard import bench_dashboard
 from tests.bench.ledgers import BATCH_LIMIT, RATES_PER_S, bench_ledgers
 
 MANUAL_MARKER = "<!-- measured by hand below; make bench keeps this part -->"
@@ -174,6 +176,7 @@ def main() -> None:
         admin.close()
     connect = bench_connect(settings)
     ledgers = bench_ledgers(settings)
+    dashboard = bench_dashboard(settings)
     memory = [(s.name, s.rss_mib) for s in supervisor.status() if s.rss_mib]
     source, sink = connect["source"], connect["sink"]
 
@@ -239,6 +242,7 @@ def main() -> None:
         "",
         f"Rows the sink had not written two minutes after the last record: {sink['missing']}.",
         "",
+        *_dashboard_section(dashboard),
         "## Start-up and data",
         "",
         "| what | measured |",
@@ -264,12 +268,38 @@ def main() -> None:
         },
         "ledgers": {str(k): v for k, v in ledgers.items()},
         "kafka_connect": connect,
+        "dashboard": dashboard,
         "startup_seconds": up_seconds,
         "data_generation_seconds": generation_seconds,
         "rss_mib": dict(memory),
     }
     path.with_suffix(".json").write_text(json.dumps(figures, indent=2, default=str) + "\n")
     print("\n".join(lines))
+
+
+def _dashboard_section(d: dict) -> list[str]:
+    week = d["week"]
+    return [
+        "## Dashboard",
+        "",
+        f"A simulated week: {week['sessions']:,} customers, {week['till_lines']:,} till lines, {week['alerts']:,}"
+        f" alerts, {week['shelf_events']:,} shelf events in Delta. Each page rendered {d['floor']['runs']} times by"
+        " Streamlit's AppTest with its caches cleared, so every query runs (aim: p95 under 2 s).",
+        "",
+        "| page | p50 | p95 |",
+        "|---|---:|---:|",
+        f"| a page with one metric (reference: Streamlit's floor) | {d['floor']['p50_s']:.2f} s | {d['floor']['p95_s']:.2f} s |",
+        *[
+            f"| **{name}** | {p['p50_s']:.2f} s | {p['p95_s']:.2f} s |"
+            for name, p in sorted(d["pages"].items())
+        ],
+        "",
+        "| what | RSS MiB |",
+        "|---|---:|",
+        f"| a one-page Streamlit app after one visit (reference) | {d['floor_rss_mib']:.0f} |",
+        f"| **dashboard** server after Chromium opened every page twice | {d['rss_mib']:.0f} |",
+        "",
+    ]
 
 
 def _delay_row(what: str, figures: dict) -> str:

@@ -99,3 +99,30 @@ def test_stream_reads_walk_back_only_as_far_as_needed(redis_client, unique):
         assert live.in_store(recent, now) == 29  # entered 13:31..13:59; 13:30 leaves at 14:00 sharp
     finally:
         redis_client.delete(stream)
+
+
+def test_supplier_orders_by_cutoff_and_plans_per_day(tmp_path):
+    cutoff = T0.replace(hour=12)
+    orders = pa.table(
+        {"order_id": ["o1", "o2", "o3"], "supplier_plan_id": ["p1", "p2", "p3"], "shelf_id": ["A", "B", "B"],
+         "ordered_qty": pa.array([24, 12, 6], pa.int64()), "cutoff_ts": pa.array([cutoff] * 3, TS),
+         "delivery_date": pa.array([T0.date() + timedelta(days=1)] * 3, pa.date32()),
+         "status": ["ordered", "ordered", "delivered"], "created_at": pa.array([cutoff] * 3, TS),
+         "updated_at": pa.array([cutoff] * 3, TS)}
+    )  # fmt: skip
+    write_deltalake(str(tmp_path / "orders"), orders)
+    by_cutoff = lake.orders_by_cutoff(tmp_path / "orders").set_index("status")
+    assert by_cutoff[["orders", "units"]].to_dict("index") == {
+        "delivered": {"orders": 1, "units": 6},
+        "ordered": {"orders": 2, "units": 36},
+    }
+    plans = pa.table(
+        {"supplier_plan_id": ["p1", "p2", "p3"], "shelf_id": ["A", "B", "C"],
+         "suggested_qty": pa.array([24, 12, 6], pa.int64()), "standard_batch_size": pa.array([12, 6, 6], pa.int64()),
+         "status": ["issued", "issued", "pending"],
+         "created_at": pa.array([T0, T0, T0 + timedelta(days=1)], TS), "updated_at": pa.array([T0] * 3, TS),
+         "order_id": pa.array([None] * 3, pa.string()), "received_qty": pa.array([None] * 3, pa.int64())}
+    )  # fmt: skip
+    write_deltalake(str(tmp_path / "plans"), plans)
+    per_day = lake.supplier_plans_per_day(tmp_path / "plans")
+    assert per_day[["status", "plans", "units"]].values.tolist() == [["issued", 2, 36], ["pending", 1, 6]]

@@ -173,7 +173,7 @@ def test_warehouse_status_flags_products_below_their_reorder_point(tx):
     assert row["wh_current_stock"] == 0 and bool(row["below_reorder_point"]) and row["reorder_point_qty"] >= 1
 
 
-def test_supplier_orders_by_cutoff_and_the_next_deliveries(tx):
+def test_the_next_deliveries_are_the_orders_not_delivered_yet(tx):
     a, b = _shelves(tx, 2)
     cutoff = DAY - timedelta(hours=12)
     with tx.cursor() as cur:
@@ -189,9 +189,6 @@ def test_supplier_orders_by_cutoff_and_the_next_deliveries(tx):
             )
     deliveries = queries.next_deliveries(tx).set_index("delivery_date")
     assert deliveries.loc[date(2031, 5, 7), ["orders", "units", "products"]].tolist() == [2, 36, 2]
-    by_cutoff = queries.orders_by_cutoff(tx)
-    mine = by_cutoff[by_cutoff["cutoff_ts"] == cutoff].set_index("status")
-    assert mine["units"].to_dict() == {"delivered": 6, "ordered": 36}
 
 
 def test_every_query_runs_as_the_read_only_role(stack, settings):
@@ -216,7 +213,6 @@ def test_every_query_runs_as_the_read_only_role(stack, settings):
             lambda: queries.shelf_batches(conn, shelf),
             lambda: queries.restock_plans(conn, shelf),
             lambda: queries.supplier_plans(conn),
-            lambda: queries.orders_by_cutoff(conn),
             lambda: queries.next_deliveries(conn),
             lambda: queries.receipts(conn),
             lambda: queries.models(conn),
