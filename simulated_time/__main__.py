@@ -13,7 +13,7 @@ from datetime import datetime
 from simulated_time.clock import SIM_NOW_KEY, publish
 from simulated_time.timeline import resume_point, sim_end, sim_time_at, tick_seconds
 from smart_shelf.redis_client import connect_redis
-from smart_shelf.service import StopSignal, start_service
+from smart_shelf.service import StopSignal, outage_guard, start_service
 
 log = logging.getLogger("sim-clock")
 REPORT_EVERY_SECONDS = 30.0
@@ -36,11 +36,17 @@ def main() -> int:
         "resumed" if saved and anchor != start else "from the start",
     )
     stop = StopSignal()
+    guard = outage_guard("sim-clock", settings, stop)
     period = tick_seconds(settings.step_seconds, settings.time_multiplier)
     wall0 = last_report = time.monotonic()
+    now = anchor
     while not stop.requested:
-        now = sim_time_at(anchor, time.monotonic() - wall0, settings.time_multiplier, end)
-        publish(client, now, settings.time_multiplier)
+        moment = sim_time_at(anchor, time.monotonic() - wall0, settings.time_multiplier, end)
+        if guard.run(lambda at=moment: publish(client, at, settings.time_multiplier) or True) is None:
+            # Redis away: simulated time stops with it and goes on from the last moment published
+            anchor, wall0 = now, time.monotonic()
+            continue
+        now = moment
         if now >= end:
             log.info("reached the end of the simulation (%s); stopping", end)
             return 0
@@ -48,7 +54,7 @@ def main() -> int:
             log.info("sim time %s", now.isoformat(timespec="seconds"))
             last_report = time.monotonic()
         time.sleep(period)
-    log.info("stopped at %s", client.get(SIM_NOW_KEY))
+    log.info("stopped at %s", now.isoformat(timespec="seconds"))
     return 0
 
 

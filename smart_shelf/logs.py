@@ -20,3 +20,7 @@ def configure_logging(level: str = "INFO") -> None:
     # Client libraries are chatty at INFO; their warnings still come through.
     for noisy in ("kafka", "py4j", "urllib3"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # kafka-python logs every failed reconnect (an ERROR a second while a broker is away); the
+    # services' outage guard says it once, with how long it lasted (smart_shelf.retry)
+    for per_attempt in ("kafka.conn", "kafka.client", "kafka.coordinator", "kafka.producer.sender"):
+        logging.getLogger(per_attempt).setLevel(logging.CRITICAL)

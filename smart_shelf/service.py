@@ -9,9 +9,11 @@ from typing import TypeVar
 
 from smart_shelf.contracts import Event, InvalidEvent, parse_event
 from smart_shelf.logs import configure_logging
+from smart_shelf.retry import OutageGuard
 from smart_shelf.settings import Settings, log_settings
 
 S = TypeVar("S", bound=Settings)
+T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 
@@ -36,22 +38,45 @@ class StopSignal:
         self.requested = True
 
 
+def outage_guard(name: str, settings: Settings, stop: StopSignal) -> OutageGuard:
+    """The service's guard against Redis, Kafka and Postgres outages (backoff up to RETRY_MAX_SECONDS)."""
+    return OutageGuard(name, max_delay=settings.retry_max_seconds, stopping=lambda: stop.requested)
+
+
+def run_until_up(guard: OutageGuard, stop: StopSignal, step: Callable[[], T]) -> T | None:
+    """Run a start-up step through outages until it succeeds (None if stopped first)."""
+    while not stop.requested:
+        done, result = guard.run(lambda: (True, step())) or (False, None)
+        if done:
+            return result
+    return None
+
+
 def consume(
     consumer, model: type[Event], handle: Callable[[Event], object], *, max_records: int = 1000
 ) -> int:
     """Poll once, hand each valid record to `handle`, then commit: offsets move only after the
-    handler stored its effect. Invalid records are logged and skipped. Returns the records seen."""
+    handler stored its effect. Invalid records are logged and skipped. Returns the records seen.
+
+    When a handler or the commit fails (Redis or Kafka away), the consumer is moved back to the
+    batch's first offsets, so the next poll hands the same records again: handlers are idempotent."""
     batch = consumer.poll(timeout_ms=0, max_records=max_records)
     seen = 0
-    for records in batch.values():
-        for record in records:
-            seen += 1
-            try:
-                event = parse_event(model, record.value)
-            except InvalidEvent as exc:
-                log.error("skipping invalid record %s@%d: %s", record.topic, record.offset, exc.reason)
-                continue
-            handle(event)
-    if seen:
-        consumer.commit()
+    try:
+        for records in batch.values():
+            for record in records:
+                seen += 1
+                try:
+                    event = parse_event(model, record.value)
+                except InvalidEvent as exc:
+                    log.error("skipping invalid record %s@%d: %s", record.topic, record.offset, exc.reason)
+                    continue
+                handle(event)
+        if seen:
+            consumer.commit()
+    except Exception:
+        for partition, records in batch.items():
+            if records:
+                consumer.seek(partition, records[0].offset)
+        raise
     return seen

@@ -66,6 +66,8 @@ class Settings(BaseSettings):
     batch_count: int = Field(500, ge=1, le=10000)
     block_ms: int = Field(1000, ge=1)
     claim_idle_ms: int = Field(60000, ge=1000)
+    # how long the bridge waits for Kafka to acknowledge a batch before it calls Kafka away
+    send_timeout_s: float = Field(30.0, gt=0)
     stream_maxlen: int = Field(200000, ge=1000)
 
     # --- PostgreSQL

@@ -8,7 +8,7 @@ from kafka_components.kafka_producer_foot_traffic.arrival_model import TrafficSe
 from kafka_components.kafka_producer_foot_traffic.producer import FootTrafficProducer
 from simulated_time.clock import make_clock
 from smart_shelf.redis_client import connect_redis
-from smart_shelf.service import StopSignal, start_service
+from smart_shelf.service import StopSignal, outage_guard, run_until_up, start_service
 from smart_shelf.settings import FootTrafficSettings
 
 log = logging.getLogger("kafka-producer-foot_traffic")
@@ -34,9 +34,13 @@ def main() -> int:
         maxlen=settings.stream_maxlen,
     )
     stop = StopSignal()
-    now = clock.wait_until_running()
+    guard = outage_guard("kafka-producer-foot_traffic", settings, stop)
+    now = run_until_up(guard, stop, clock.wait_until_running)
     last_day = None
-    while not stop.requested:
+
+    def step() -> None:
+        # the checkpoint in Redis moves with the events it covers (one MULTI): a failed step is redone
+        nonlocal now, last_day
         now = clock.now()
         emitted = producer.step(now)
         if now.date() != last_day:
@@ -45,8 +49,11 @@ def main() -> int:
             last_day = now.date()
         if emitted:
             log.debug("%s: %d events", now.isoformat(), emitted)
+
+    while not stop.requested:
+        guard.run(step)
         time.sleep(POLL_SECONDS)
-    log.info("stopped at sim time %s; checkpoint saved", now.isoformat())
+    log.info("stopped at sim time %s; checkpoint saved", now.isoformat() if now else "-")
     return 0
 
 

@@ -15,7 +15,7 @@ from simulated_time.clock import make_clock
 from smart_shelf.contracts import FootTrafficSession, ShelfEvent
 from smart_shelf.kafka_client import make_consumer, make_producer
 from smart_shelf.redis_client import connect_redis
-from smart_shelf.service import StopSignal, consume, start_service
+from smart_shelf.service import StopSignal, consume, outage_guard, run_until_up, start_service
 from smart_shelf.settings import PosProducerSettings
 from smart_shelf.store.pricing import discounts_stale, effective_discounts, weekly_discounts_on
 from smart_shelf.store.sources import load_daily_discounts, load_inventory, load_weekly_discounts
@@ -46,17 +46,21 @@ def main() -> int:
     sessions = make_consumer(settings, settings.foot_topic, group_id=settings.group_id_foot)
     shelf = make_consumer(settings, settings.shelf_topic, group_id=settings.group_id_shelf)
     stop = StopSignal()
-    clock.wait_until_running()
+    guard = outage_guard("kafka-producer-pos", settings, stop)
+    run_until_up(guard, stop, clock.wait_until_running)
     day, refreshed_at, last_report = None, None, time.monotonic()
-    while not stop.requested:
+
+    def step() -> None:
+        # carts and checkouts live in Redis, offsets commit after them: a failed step is redone
+        nonlocal day, refreshed_at, last_report
         consume(sessions, FootTrafficSession, pos.on_session)
         consume(shelf, ShelfEvent, pos.on_shelf_event)
         now = clock.now()
         if discounts_stale(now, refreshed_at):
             refreshed_at = now
-            pos.discounts = effective_discounts(
-                weekly_discounts_on(weekly, now.date()), load_daily_discounts(settings, now.date())
-            )
+            daily = load_daily_discounts(settings, now.date())
+            if daily is not None:  # Postgres away: keep the day's discounts so far
+                pos.discounts = effective_discounts(weekly_discounts_on(weekly, now.date()), daily)
         if now.date() != day:
             day = now.date()
             pos.forget_customers_before(now - timedelta(days=2))
@@ -64,6 +68,9 @@ def main() -> int:
         if time.monotonic() - last_report >= REPORT_EVERY_SECONDS:
             log.info("sim %s: %s", now.isoformat(timespec="seconds"), pos.stats)
             last_report = time.monotonic()
+
+    while not stop.requested:
+        guard.run(step)
         time.sleep(LOOP_SECONDS)
     pos.producer.close(timeout=30)
     return 0

@@ -48,6 +48,9 @@ class PosProducer:
         self.discounts: dict[str, float] = {}
         self._count_once = client.register_script(_COUNT_ONCE)
         self.stats = {"transactions": 0, "empty": 0, "late_events": 0}
+        # checkouts sent but not yet acknowledged: Kafka away for longer than the wait. The producer
+        # keeps retrying them; the next checkout of that customer waits for it instead of re-sending.
+        self._in_flight: dict[str, object] = {}
 
     def _key(self, name: str) -> str:
         return f"{self.prefix}:{name}"
@@ -88,7 +91,17 @@ class PosProducer:
         cart = {shelf: int(q) for shelf, q in self.redis.hgetall(self._key(f"cart:{customer}")).items()}
         transaction = build_transaction(customer, cart, at, self.prices, self.discounts)
         if transaction.items or self.force_if_empty:
-            self.producer.send(self.topic, key=customer, value=to_json(transaction)).get(timeout=60)
+            future = self._in_flight.get(customer) or self.producer.send(
+                self.topic, key=customer, value=to_json(transaction)
+            )
+            self._in_flight[customer] = future
+            try:
+                future.get(timeout=60)
+            except Exception:
+                if future.is_done:  # refused, not pending: send again next time
+                    del self._in_flight[customer]
+                raise
+            del self._in_flight[customer]
             self.stats["transactions"] += 1
         else:
             self.stats["empty"] += 1

@@ -20,7 +20,7 @@ from simulated_time.clock import make_clock
 from smart_shelf.contracts import FootTrafficSession, ShelfEvent
 from smart_shelf.kafka_client import make_consumer
 from smart_shelf.redis_client import connect_redis
-from smart_shelf.service import StopSignal, consume, start_service
+from smart_shelf.service import StopSignal, consume, outage_guard, run_until_up, start_service
 from smart_shelf.settings import ShelfProducerSettings
 from smart_shelf.store.pricing import discounts_stale, effective_discounts, weekly_discounts_on
 from smart_shelf.store.sources import load_daily_discounts, load_inventory, load_weekly_discounts
@@ -37,17 +37,24 @@ def main() -> int:
     weekly = load_weekly_discounts(settings)
     client = connect_redis(settings)
     clock = make_clock(settings, client)
-    producer = ShelfProducer(
-        client,
-        catalogue,
-        snapshot,
-        seed=settings.data_seed,
-        putback_prob=settings.putback_prob,
-        stream=settings.redis_stream,
-        maxlen=settings.stream_maxlen,
-    )
+
+    def load_producer() -> ShelfProducer:
+        """The producer as Redis holds it: stock, shoppers and their next actions."""
+        return ShelfProducer(
+            client,
+            catalogue,
+            snapshot,
+            seed=settings.data_seed,
+            putback_prob=settings.putback_prob,
+            stream=settings.redis_stream,
+            maxlen=settings.stream_maxlen,
+        )
+
     sessions = make_consumer(settings, settings.kafka_topic_foot, group_id=settings.group_id_foot)
     restocks = make_consumer(settings, settings.kafka_topic_shelf, group_id=settings.group_id_restock)
+
+    producer: ShelfProducer | None = None
+    discounts: dict[str, float] = {}
 
     def on_shelf_event(event: ShelfEvent) -> None:
         if event.customer_id == RESTOCK_CUSTOMER and event.event_type == "putback":
@@ -56,18 +63,33 @@ def main() -> int:
             producer.apply_restock(event.event_id, event.shelf_id or event.item_id, -event.quantity)
 
     stop = StopSignal()
-    clock.wait_until_running()
+    guard = outage_guard("kafka-producer-shelf", settings, stop)
+    run_until_up(guard, stop, clock.wait_until_running)
     day, refreshed_at, last_report = None, None, time.monotonic()
-    while not stop.requested:
+
+    def step() -> None:
+        nonlocal producer, discounts, day, refreshed_at, last_report
+        if producer is None:
+            producer = load_producer()
+            producer.set_discounts(discounts)
+        try:
+            act()
+        except Exception:
+            # memory may be ahead of what reached Redis: start again from Redis, as after a restart
+            producer = None
+            raise
+
+    def act() -> None:
+        nonlocal discounts, day, refreshed_at, last_report
         consume(sessions, FootTrafficSession, producer.admit, max_records=500)  # commits after Redis has them
         consume(restocks, ShelfEvent, on_shelf_event, max_records=500)
         now = clock.now()
         if discounts_stale(now, refreshed_at):
             refreshed_at = now
-            weekly_today = weekly_discounts_on(weekly, now.date())
-            producer.set_discounts(
-                effective_discounts(weekly_today, load_daily_discounts(settings, now.date()))
-            )
+            daily = load_daily_discounts(settings, now.date())
+            if daily is not None:  # Postgres away: keep the day's discounts so far
+                discounts = effective_discounts(weekly_discounts_on(weekly, now.date()), daily)
+                producer.set_discounts(discounts)
         if now.date() != day:
             day = now.date()
             producer.forget_customers_before(now - timedelta(days=2))
@@ -82,6 +104,9 @@ def main() -> int:
                 len(producer.shoppers),
             )
             last_report = time.monotonic()
+
+    while not stop.requested:
+        guard.run(step)
     sessions.close()
     restocks.close()
     return 0

@@ -116,12 +116,18 @@ class ShelfProducer:
     def admit(self, session: FootTrafficSession) -> bool:
         """Schedule a visit's actions; False for a customer already scheduled (a repeated session)."""
         customer = session.customer_id
-        if not self.redis.zadd(self._key("seen"), {customer: session.exit_time.timestamp()}, nx=True):
+        if self.redis.zscore(self._key("seen"), customer) is not None:
             return False
         shopper = Shopper(customer, action_times(self.seed, customer, session.entry_time, session.exit_time))
+        # seen and scheduled together (one MULTI): Redis lost mid-way never leaves a customer seen
+        # but without a schedule
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.zadd(self._key("seen"), {customer: session.exit_time.timestamp()})
+        if not shopper.done:
+            pipe.hset(self._key("shoppers"), customer, _shopper_to_json(shopper))
+        pipe.execute()
         if shopper.done:
             return True
-        self.redis.hset(self._key("shoppers"), customer, _shopper_to_json(shopper))
         self.shoppers[customer] = shopper
         heapq.heappush(self._queue, (shopper.due_at, customer))
         return True

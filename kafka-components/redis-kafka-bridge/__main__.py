@@ -4,13 +4,11 @@ import logging
 import sys
 import time
 
-import redis
-
 from kafka_components.redis_kafka_bridge.bridge import RedisKafkaBridge
 from kafka_components.redis_kafka_bridge.routing import parse_stream_topic_map, routes_for
 from smart_shelf.kafka_client import make_producer
 from smart_shelf.redis_client import connect_redis
-from smart_shelf.retry import backoff_delays
+from smart_shelf.retry import OutageGuard
 from smart_shelf.service import StopSignal, start_service
 
 log = logging.getLogger("redis-kafka-bridge")
@@ -29,34 +27,43 @@ def main() -> int:
         batch_count=settings.batch_count,
         block_ms=settings.block_ms,
         claim_idle_ms=settings.claim_idle_ms,
+        send_timeout_s=settings.send_timeout_s,
     )
     stop = StopSignal()
-    bridge.ensure_groups()
-    log.info("recovered %d pending entries; reclaimed %d", bridge.recover_pending(), bridge.reclaim_idle())
+    guard = OutageGuard(
+        "redis-kafka-bridge", max_delay=settings.retry_max_seconds, stopping=lambda: stop.requested
+    )
+
+    def start() -> None:
+        bridge.ensure_groups()
+        log.info(
+            "recovered %d pending entries; reclaimed %d", bridge.recover_pending(), bridge.reclaim_idle()
+        )
+
+    started = False
+    while not stop.requested and not started:
+        started = guard.run(lambda: start() or True) is not None
     last_report, last_count = time.monotonic(), 0
-    delays = backoff_delays(maximum=settings.retry_max_seconds)
+
+    def report() -> None:
+        nonlocal last_report, last_count
+        done = bridge.stats.forwarded + bridge.stats.dead_letters
+        rate = (done - last_count) / (time.monotonic() - last_report)
+        log.info(
+            "%.0f entries/s, forwarded %d, dead letters %d, send failures %d, lag %s",
+            rate,
+            bridge.stats.forwarded,
+            bridge.stats.dead_letters,
+            bridge.stats.send_failures,
+            bridge.lag(),
+        )
+        last_report, last_count = time.monotonic(), done
+
     while not stop.requested:
-        try:
-            bridge.poll_once()
-            delays = backoff_delays(maximum=settings.retry_max_seconds)
-        except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as exc:
-            delay = next(delays)
-            log.error("redis unavailable (%s); retrying in %.1fs", exc, delay)
-            time.sleep(delay)
-            continue
+        guard.run(bridge.poll_once)
         if time.monotonic() - last_report >= REPORT_EVERY_SECONDS:
-            done = bridge.stats.forwarded + bridge.stats.dead_letters
-            rate = (done - last_count) / (time.monotonic() - last_report)
-            log.info(
-                "%.0f entries/s, forwarded %d, dead letters %d, send failures %d, lag %s",
-                rate,
-                bridge.stats.forwarded,
-                bridge.stats.dead_letters,
-                bridge.stats.send_failures,
-                bridge.lag(),
-            )
-            last_report, last_count = time.monotonic(), done
-    bridge.producer.close(timeout=30)
+            guard.run(report)
+    bridge.producer.close(timeout=30)  # records still in flight stay pending in Redis if not stored
     return 0
 
 

@@ -3,6 +3,12 @@
 An entry is acknowledged only after Kafka acknowledged its record, so a crash at any point leaves
 it pending; on start and every `claim_idle_ms` the bridge takes over entries left pending by any
 consumer (XAUTOCLAIM). The duplicates this can cause downstream are dropped there by `event_id`.
+
+Outages: when Kafka does not acknowledge a batch in `send_timeout_s`, its records stay in flight (the
+producer retries them for ever, in order, under one idempotent sequence) and their entries pending;
+`poll_once` raises `DependencyUnavailable` and, called again, first waits for those records before
+reading anything new, so a record is never sent twice because Kafka was away. When Redis is away,
+entries Kafka already stored are acknowledged once Redis is back.
 """
 
 from __future__ import annotations
@@ -15,8 +21,10 @@ from datetime import UTC, datetime
 
 import redis
 from kafka import KafkaProducer
+from kafka.errors import KafkaTimeoutError
 
 from kafka_components.redis_kafka_bridge.routing import Outgoing, Route, route_entry
+from smart_shelf.retry import DependencyUnavailable, outage_of
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +60,9 @@ class RedisKafkaBridge:
         self.now = now
         self.stats = BridgeStats()
         self._last_claim = 0.0
+        self._in_flight: list[tuple[str, Outgoing, object]] = []  # sent, not yet settled
+        self._to_ack: dict[str, list[str]] = {}  # stored by Kafka, not yet XACKed
+        self._resend = False  # a send failed: re-read this consumer's pending entries
 
     def ensure_groups(self) -> None:
         """Create the consumer group on every stream (from the start, creating the stream if needed)."""
@@ -93,7 +104,14 @@ class RedisKafkaBridge:
         return claimed
 
     def poll_once(self) -> int:
-        """One batch: read new entries, forward, acknowledge. Returns how many were acknowledged."""
+        """One batch: read new entries, forward, acknowledge. Returns how many were acknowledged.
+        After an outage, first finishes what it had started (records in flight, pending XACKs,
+        entries whose send failed)."""
+        if self._in_flight or self._to_ack:
+            return self._settle()
+        if self._resend:
+            self._resend = False
+            return self.recover_pending()
         if time.monotonic() - self._last_claim > self.claim_idle_ms / 1000:
             self.reclaim_idle()
         response = self.redis.xreadgroup(
@@ -108,22 +126,29 @@ class RedisKafkaBridge:
 
     def _forward(self, entries: list[tuple[str, tuple[str, dict]]]) -> int:
         now = self.now()
-        outgoing: list[tuple[str, Outgoing]] = [
-            (stream, route_entry(self.routes[stream], entry_id, fields, now))
-            for stream, (entry_id, fields) in entries
-        ]
-        sent = [(stream, out, self._send(out)) for stream, out in outgoing]
-        self.producer.flush(timeout=self.send_timeout_s)
-        acked: dict[str, list[str]] = {}
-        for stream, out, future in sent:
+        for stream, (entry_id, fields) in entries:
+            out = route_entry(self.routes[stream], entry_id, fields, now)
+            self._in_flight.append((stream, out, self._send(out)))
+        return self._settle()
+
+    def _settle(self) -> int:
+        """Wait until Kafka has answered for every record in flight, then XACK what it stored."""
+        if self._in_flight:
             try:
-                if isinstance(future, Exception):
-                    raise future
-                future.get(timeout=self.send_timeout_s)
-            except Exception as exc:  # stays pending: retried by recover_pending / reclaim_idle
+                self.producer.flush(timeout=self.send_timeout_s)
+            except KafkaTimeoutError:
+                raise DependencyUnavailable(
+                    "kafka", f"{len(self._in_flight)} records not acknowledged in {self.send_timeout_s:.0f}s"
+                ) from None
+        outage = None
+        for stream, out, future in self._in_flight:
+            error = future if isinstance(future, Exception) else future.exception
+            if error is not None:  # the entry stays pending and is sent again
                 self.stats.send_failures += 1
+                self._resend = True
+                outage = outage or (error if outage_of(error) else None)
                 log.warning(
-                    "send of %s %s to %s failed, left pending: %s", stream, out.entry_id, out.topic, exc
+                    "send of %s %s to %s failed, left pending: %s", stream, out.entry_id, out.topic, error
                 )
                 continue
             if out.dead_letter:
@@ -131,10 +156,17 @@ class RedisKafkaBridge:
                 log.warning("dead letter from %s entry %s -> %s", stream, out.entry_id, out.topic)
             else:
                 self.stats.forwarded += 1
-            acked.setdefault(stream, []).append(out.entry_id)
-        for stream, ids in acked.items():
-            self.redis.xack(stream, self.group, *ids)
-        return sum(len(ids) for ids in acked.values())
+            self._to_ack.setdefault(stream, []).append(out.entry_id)
+        self._in_flight = []
+        acked = 0
+        for stream in list(self._to_ack):
+            ids = self._to_ack[stream]
+            self.redis.xack(stream, self.group, *ids)  # Redis away: kept, acknowledged when it is back
+            del self._to_ack[stream]
+            acked += len(ids)
+        if outage is not None:
+            raise DependencyUnavailable("kafka", f"send failed: {outage}")
+        return acked
 
     def _send(self, out: Outgoing):
         """The send's future, or the exception when the producer refused it outright (no metadata)."""

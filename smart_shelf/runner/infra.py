@@ -138,8 +138,10 @@ class Redis(Infra):
                 str(state),
                 "--appendonly",
                 "yes",
+                # every write on disk before Redis answers: a SIGKILL then loses no stream entry,
+                # checkpoint or cart the bridge may already have sent on (docs/benchmarks.md: the cost)
                 "--appendfsync",
-                "everysec",
+                "always",
                 "--save",
                 "",
                 "--daemonize",

@@ -54,13 +54,14 @@ def load_weekly_discounts(settings: Settings) -> pd.DataFrame:
     return pd.read_parquet(path, columns=["shelf_id", "week_start", "week_end", "discount"])
 
 
-def load_daily_discounts(settings: Settings, day: date) -> dict[str, float]:
-    """Today's near-expiry discounts from Postgres (empty, with a warning, if Postgres is unreachable)."""
+def load_daily_discounts(settings: Settings, day: date) -> dict[str, float] | None:
+    """Today's near-expiry discounts from Postgres; None, with a warning, if Postgres is unreachable
+    (the caller keeps the discounts it has and asks again later)."""
     try:
         conn = connect_postgres(settings, deadline_seconds=10)
-    except Exception as exc:  # the simulation goes on without daily discounts
-        log.warning("daily discounts unavailable (%s); using none for %s", exc, day)
-        return {}
+    except Exception as exc:  # the simulation goes on with what it knew
+        log.warning("daily discounts unavailable (%s); keeping the last known for %s", exc, day)
+        return None
     try:
         with conn.cursor() as cur:
             cur.execute(

@@ -1,0 +1,163 @@
+"""Services ride out a restart of their dependencies. A Redis and a Kafka of the test's own (started by
+the runner's launchers on free ports and their own data directories, so the shared stack is never
+touched) are SIGKILLed under a running service and started again on their data: the service logs the
+outage, waits with backoff, carries on where it stopped, and nothing is lost or sent twice."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import redis
+
+from kafka_components.kafka_init.admin import ensure_topics
+from kafka_components.kafka_init.topic_config import APPEND_ONLY_CONFIG, TopicSpec
+from smart_shelf.contracts import STREAM_DATA_FIELD, STREAM_KEY_FIELD, stable_id
+from smart_shelf.kafka_client import make_admin
+from smart_shelf.runner.manifest import ServiceSpec
+from smart_shelf.runner.supervisor import Supervisor
+from smart_shelf.settings import Settings
+from tests.conftest import consume_all
+from tests.integration.spark_apps.ledger_harness import wait_for
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class PrivateStack:
+    """Redis and Kafka on ports and data directories of their own, through the runner's launchers."""
+
+    def __init__(self, root: Path):
+        kafka_port = _free_port()
+        self.settings = Settings(
+            redis_port=_free_port(),
+            kafka_broker=f"127.0.0.1:{kafka_port}",
+            kafka_controller_port=_free_port(),
+            run_dir=root / "var",
+            log_dir=root / "logs",
+            topic_partitions=1,
+        )
+        manifest = [ServiceSpec("redis", infra="redis"), ServiceSpec("kafka", infra="kafka")]
+        self.supervisor = Supervisor(self.settings, manifest)
+        self.env = {
+            **os.environ,
+            "REDIS_PORT": str(self.settings.redis_port),
+            "KAFKA_BROKER": self.settings.kafka_broker,
+            "RETRY_MAX_SECONDS": "2",
+        }
+
+    def up(self, *names: str) -> None:
+        self.supervisor.up(list(names))
+
+    def kill(self, name: str) -> None:
+        pid = self.supervisor.table.pid(name)
+        assert pid, f"{name} is not running"
+        os.killpg(pid, signal.SIGKILL)
+        wait_for(lambda: self.supervisor.table.pid(name) is None, 30, f"{name} gone")
+
+    def down(self) -> None:
+        self.supervisor.down(["kafka", "redis"])
+
+
+@pytest.fixture
+def private(tmp_path):
+    stack = PrivateStack(tmp_path)
+    stack.up("redis", "kafka")
+    yield stack
+    stack.down()
+
+
+def _shelf_event(n: int) -> str:
+    return json.dumps(
+        {
+            "event_id": stable_id("outage", n),
+            "event_type": "pickup",
+            "customer_id": f"c{n % 50}",
+            "item_id": f"S{n % 40:03d}",
+            "quantity": 1,
+            "weight": 0.5,
+            "timestamp": "2026-01-01T10:00:00+00:00",
+        }
+    )
+
+
+def _write(client_args: dict, stream: str, total: int, done: threading.Event) -> None:
+    """A producer: XADD one entry at a time, each again until Redis acknowledged it."""
+    client = redis.Redis(**client_args, socket_connect_timeout=1)
+    for n in range(total):
+        while True:
+            try:
+                client.xadd(stream, {STREAM_DATA_FIELD: _shelf_event(n), STREAM_KEY_FIELD: f"c{n % 50}"})
+                break
+            except redis.exceptions.RedisError:
+                time.sleep(0.2)
+        time.sleep(0.01)
+    done.set()
+
+
+def test_the_bridge_rides_out_kafka_and_redis_restarts_without_losing_or_repeating(private, tmp_path):
+    settings = private.settings
+    admin = make_admin(settings, deadline_seconds=60)
+    ensure_topics(
+        admin,
+        [TopicSpec(t, 1, 1, dict(APPEND_ONLY_CONFIG)) for t in ("shelf_events", "dlq.shelf_events")],
+    )
+    admin.close()
+    log_path = tmp_path / "bridge.log"
+    # Kafka stays away longer than the bridge waits for an acknowledgement
+    env = {
+        **private.env,
+        "STREAM_TOPIC_MAP": "shelf_events=shelf_events",
+        "BLOCK_MS": "200",
+        "SEND_TIMEOUT_S": "3",
+    }
+    with log_path.open("w") as log:
+        bridge = subprocess.Popen(
+            [sys.executable, "-m", "kafka_components.redis_kafka_bridge"], env=env, stdout=log, stderr=log
+        )
+    total = 1500
+    done = threading.Event()
+    writer = threading.Thread(
+        target=_write,
+        args=({"port": settings.redis_port, "decode_responses": True}, "shelf_events", total, done),
+        daemon=True,
+    )
+    try:
+        writer.start()
+        time.sleep(4)
+        private.kill("kafka")  # the bridge's sends now go unanswered
+        time.sleep(10)
+        private.up("kafka")
+        time.sleep(4)
+        private.kill("redis")  # the writer and the bridge both lose Redis
+        time.sleep(5)
+        private.up("redis")
+        assert done.wait(180), "the writer finished"
+        records = consume_all(settings, "shelf_events", expected=total, timeout_s=120)
+        assert bridge.poll() is None, f"the bridge exited: {log_path.read_text()[-3000:]}"
+    finally:
+        bridge.terminate()
+        bridge.wait(timeout=60)
+    ids = [json.loads(r.value)["event_id"] for r in records]
+    assert set(ids) == {stable_id("outage", n) for n in range(total)}  # nothing lost
+    assert len(ids) == total, f"{len(ids) - len(set(ids))} records sent twice"  # nothing repeated
+    log = log_path.read_text()
+    assert "Traceback" not in log and " ERROR " not in log, log[-3000:]
+    # a line when an outage starts and one when it ends, not one per attempt (a broker that has just
+    # restarted may miss a deadline or two while it takes its partitions back: short outages of their own)
+    lines = [line for line in log.splitlines() if " unavailable (" in line or " is back after " in line]
+    assert any("kafka unavailable" in line for line in lines), log[-3000:]
+    assert any("redis unavailable" in line for line in lines), log[-3000:]
+    assert len(lines) <= 12, log[-3000:]
+    assert " is back after " in lines[-1]
