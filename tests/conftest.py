@@ -129,6 +129,15 @@ def pg_schema(pg_conn, unique):
         cur.execute(f'DROP SCHEMA "{name}" CASCADE')
 
 
+def free_port() -> int:
+    """A TCP port nothing listens on now (for a server a test starts)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def consume_all(settings, topic: str, expected: int, timeout_s: float = 30.0) -> list:
     """Read a topic from the start until `expected` records arrived (or the timeout)."""
     import time

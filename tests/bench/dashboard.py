@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -32,6 +31,7 @@ from simulated_time.clock import publish
 from smart_shelf.contracts import STREAM_DATA_FIELD
 from smart_shelf.paths import REPO_ROOT
 from smart_shelf.postgres_client import connect_postgres
+from tests.conftest import free_port
 
 WEEK_START = datetime(2032, 3, 1, tzinfo=UTC)
 DAYS = 7
@@ -199,20 +199,14 @@ def _serve(argv: list[str], env: dict, port: int) -> subprocess.Popen:
     raise RuntimeError(f"{argv} did not answer on port {port}")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _server_memory(env: dict, floor_app: Path) -> tuple[float, float]:
     """RSS of the dashboard after Chromium opened every page twice; of a one-page app after one visit."""
     from tests.e2e.browser import PAGES as BROWSER_PAGES
     from tests.e2e.browser import chromium, visit
 
-    port = _free_port()
+    port = free_port()
     dashboard = _serve([sys.executable, "-m", "dashboard"], {**env, "DASH_PORT": str(port)}, port)
-    floor_port = _free_port()
+    floor_port = free_port()
     floor = _serve(
         [sys.executable, "-m", "streamlit", "run", str(floor_app), "--server.port", str(floor_port),
          "--server.headless", "true", "--browser.gatherUsageStats", "false"],

@@ -8,7 +8,6 @@ kept in the test's directory."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +19,7 @@ import redis
 from selenium.webdriver.common.by import By
 
 from smart_shelf.runner.manifest import load_manifest
+from tests.conftest import free_port
 from tests.e2e.browser import EXCEPTION, PAGES, PLOT, chromium, metrics, visit
 from tests.integration.spark_apps.ledger_harness import wait_for
 
@@ -34,19 +34,13 @@ SERVICES = (
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def store(stack, settings, topic_factory, unique, tmp_path, pg_conn):
     """The services of SERVICES running with this test's settings; yields the dashboard's URL."""
     client = redis.Redis(host=settings.redis_host, port=settings.redis_port, db=REDIS_DB)
     client.flushdb()
     topics = {name: topic_factory(name, dead_letters=True) for name in ("foot", "door", "shelf", "pos")}
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "REDIS_DB": str(REDIS_DB),

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -25,25 +24,19 @@ from smart_shelf.kafka_client import make_admin
 from smart_shelf.runner.manifest import ServiceSpec
 from smart_shelf.runner.supervisor import Supervisor
 from smart_shelf.settings import Settings
-from tests.conftest import consume_all
+from tests.conftest import consume_all, free_port
 from tests.integration.spark_apps.ledger_harness import wait_for
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class PrivateStack:
     """Redis and Kafka on ports and data directories of their own, through the runner's launchers."""
 
     def __init__(self, root: Path):
-        kafka_port = _free_port()
+        kafka_port = free_port()
         self.settings = Settings(
-            redis_port=_free_port(),
+            redis_port=free_port(),
             kafka_broker=f"127.0.0.1:{kafka_port}",
-            kafka_controller_port=_free_port(),
+            kafka_controller_port=free_port(),
             run_dir=root / "var",
             log_dir=root / "logs",
             topic_partitions=1,
