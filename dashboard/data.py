@@ -259,7 +259,8 @@ def services() -> pd.DataFrame:
     from smart_shelf.runner.supervisor import Supervisor
 
     rows = Supervisor(settings()).status()
-    return pd.DataFrame([vars(r) for r in rows], columns=["name", "state", "health", "pid", "rss_mib"])
+    columns = ["name", "state", "health", "pid", "rss_mib", "restarts"]
+    return pd.DataFrame([vars(r) for r in rows], columns=columns).round({"rss_mib": 0})
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)

@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 from smart_shelf.logs import configure_logging
-from smart_shelf.runner.supervisor import Supervisor
+from smart_shelf.runner.supervisor import WATCHDOG, Supervisor
 from smart_shelf.settings import SettingsError, get_settings, load_dotenv
 
 log = logging.getLogger("smart_shelf.runner")
@@ -16,10 +16,17 @@ log = logging.getLogger("smart_shelf.runner")
 
 def _print_status(supervisor: Supervisor) -> int:
     rows = supervisor.status()
-    print(f"{'SERVICE':<28}{'STATE':<11}{'HEALTH':<11}{'PID':>8}{'RSS MiB':>10}")
+    print(f"{'SERVICE':<28}{'STATE':<11}{'HEALTH':<11}{'PID':>8}{'RSS MiB':>10}{'RESTARTS':>10}")
     for row in rows:
         rss = f"{row.rss_mib:.0f}" if row.rss_mib else "-"
-        print(f"{row.name:<28}{row.state:<11}{row.health:<11}{row.pid or '-':>8}{rss:>10}")
+        print(f"{row.name:<28}{row.state:<11}{row.health:<11}{row.pid or '-':>8}{rss:>10}{row.restarts:>10}")
+    watchdog = supervisor.table.pid(WATCHDOG)
+    print(f"\nwatchdog: {f'running (pid {watchdog})' if watchdog else 'not running'}")
+    for row in rows:
+        record = supervisor.restarts.load(row.name)
+        if row.state == "failed" and record.last_lines:
+            print(f"\n{row.name} failed after {record.restarts} restarts; last lines of its log:")
+            print("\n".join(f"  {line}" for line in record.last_lines))
     kafka = next((r for r in rows if r.name == "kafka"), None)
     if kafka and kafka.health == "healthy":
         from smart_shelf.kafka_client import consumer_group_lag, make_admin
@@ -77,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     run = sub.add_parser("exec", help="run one infrastructure service in the foreground (containers)")
     run.add_argument("service")
     sub.add_parser("reset", help="stop everything and wipe data, Delta tables, checkpoints and logs")
+    sub.add_parser("watch", help="the watchdog: start again the services that exit (make up starts it)")
     args = parser.parse_args(argv)
 
     load_dotenv()
@@ -90,7 +98,15 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.command == "up":
         supervisor.up(args.services or None)
+        supervisor.ensure_watchdog()
         return _print_status(supervisor)
+    if args.command == "watch":
+        from smart_shelf.runner.watch import Watchdog
+        from smart_shelf.service import StopSignal
+
+        stop = StopSignal()
+        Watchdog(supervisor).run(lambda: stop.requested)
+        return 0
     if args.command == "down":
         supervisor.down(args.services or None)
         return 0

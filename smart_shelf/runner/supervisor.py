@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import logging
 import os
 import shutil
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from smart_shelf.paths import REPO_ROOT
@@ -15,6 +17,7 @@ from smart_shelf.postgres_client import drop_cdc
 from smart_shelf.runner.infra import INFRA
 from smart_shelf.runner.manifest import ServiceSpec, load_manifest, with_dependencies
 from smart_shelf.runner.process import Launch, ProcessTable, rss_mib
+from smart_shelf.runner.watch import RestartBook
 from smart_shelf.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -22,6 +25,7 @@ log = logging.getLogger(__name__)
 HEALTH_TIMEOUT_SECONDS = {"kafka-connect": 240.0}
 DEFAULT_HEALTH_TIMEOUT = 120.0
 ONESHOT_TIMEOUT = 600.0
+WATCHDOG = "runner-watch"
 
 
 @dataclass(frozen=True)
@@ -31,6 +35,7 @@ class ServiceStatus:
     health: str  # healthy | unhealthy | -
     pid: int | None
     rss_mib: float | None
+    restarts: int = 0
 
 
 class Supervisor:
@@ -38,22 +43,65 @@ class Supervisor:
         self.settings = settings
         self.manifest = manifest if manifest is not None else load_manifest()
         self.table = ProcessTable(settings.run_dir, settings.log_dir)
+        self.restarts = RestartBook(settings.run_dir)
+        self._lock_depth = 0
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        """One runner at a time starts or stops services (`make up`, `make down`, the watchdog)."""
+        if self._lock_depth:
+            self._lock_depth += 1
+            try:
+                yield
+            finally:
+                self._lock_depth -= 1
+            return
+        with (self.settings.run_dir / "runner.lock").open("w") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            self._lock_depth = 1
+            try:
+                yield
+            finally:
+                self._lock_depth = 0
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def long_running(self) -> list[ServiceSpec]:
+        """The services the watchdog keeps running: not one-shots, not external infrastructure."""
+        return [s for s in self.manifest if not s.oneshot and not (s.infra and INFRA[s.infra].external())]
 
     # ------------------------------------------------------------------ up
     def up(self, names: list[str] | None = None) -> list[str]:
-        """Start the named services (default: all) and their dependencies; returns what it started."""
+        """Start the named services (default: all) and their dependencies; returns what it started.
+        Each long-running one is marked wanted: the watchdog starts it again if it exits."""
         specs = with_dependencies(self.manifest, names) if names else self.manifest
         started: list[str] = []
-        try:
-            for spec in specs:
-                if self._start_one(spec):
-                    started.append(spec.name)
-        except BaseException:
-            # Leave nothing half-started behind: stop what this call started, then report.
-            log.error("start-up failed; stopping what was started: %s", ", ".join(started) or "nothing")
-            self.down(started)
-            raise
+        with self._locked():
+            try:
+                for spec in specs:
+                    if self._start_one(spec):
+                        started.append(spec.name)
+                    if spec in self.long_running():
+                        self.restarts.want(spec.name)
+            except BaseException:
+                # Leave nothing half-started behind: stop what this call started, then report.
+                log.error("start-up failed; stopping what was started: %s", ", ".join(started) or "nothing")
+                self.down(started)
+                raise
         return started
+
+    def start_service(self, spec: ServiceSpec) -> bool:
+        """Start one service (the watchdog's restart), waiting for infrastructure to be healthy."""
+        with self._locked():
+            return self._start_one(spec)
+
+    def ensure_watchdog(self) -> None:
+        """Start the watchdog (python -m smart_shelf.runner watch) unless it runs."""
+        if self.table.pid(WATCHDOG):
+            return
+        launch = Launch([sys.executable, "-m", "smart_shelf.runner", "watch"], cwd=REPO_ROOT)
+        pid = self.table.start(WATCHDOG, launch)
+        log.info("%s started (pid %d): services that exit are started again; log %s", WATCHDOG, pid,
+                 self.table.log_path(WATCHDOG))  # fmt: skip
 
     def _start_one(self, spec: ServiceSpec) -> bool:
         if spec.infra:
@@ -129,13 +177,19 @@ class Supervisor:
 
     # ------------------------------------------------------------------ down / reset
     def down(self, names: list[str] | None = None) -> list[str]:
-        """Stop the named services (default: all), dependants first; data is kept."""
+        """Stop the named services (default: all and the watchdog), dependants first; data is kept.
+        They are unmarked first, so the watchdog never starts what is being stopped."""
         specs = [s for s in self.manifest if not names or s.name in names]
+        for spec in specs:
+            self.restarts.unwant(spec.name)
+        if not names and self.table.stop(WATCHDOG):
+            log.info("%s stopped", WATCHDOG)
         stopped = []
-        for spec in reversed(specs):
-            if self.table.stop(spec.name):
-                log.info("%s stopped", spec.name)
-                stopped.append(spec.name)
+        with self._locked():
+            for spec in reversed(specs):
+                if self.table.stop(spec.name):
+                    log.info("%s stopped", spec.name)
+                    stopped.append(spec.name)
         return stopped
 
     def reset(self) -> None:
@@ -177,6 +231,10 @@ class Supervisor:
                 state = "running"
             elif spec.oneshot and self.table.exit_code(spec.name) is not None:
                 state = "completed" if self.table.exit_code(spec.name) == 0 else "failed"
+            elif self.restarts.load(spec.name).failed:
+                state = "failed"  # the watchdog gave up on it
+            elif self.restarts.wanted(spec.name):
+                state = "restarting"  # exited; the watchdog starts it again
             else:
                 state = "stopped"
             if infra and state in ("running", "external"):
@@ -185,5 +243,6 @@ class Supervisor:
                 health = "healthy"
             else:
                 health = "-"
-            out.append(ServiceStatus(spec.name, state, health, pid, rss_mib(pid) if pid else None))
+            restarts = self.restarts.load(spec.name).restarts
+            out.append(ServiceStatus(spec.name, state, health, pid, rss_mib(pid) if pid else None, restarts))
         return out

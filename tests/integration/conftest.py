@@ -1,4 +1,5 @@
-"""Fixtures of the integration tier: the CDC source over copies of the config tables."""
+"""Fixtures of the integration tier: the CDC source over copies of the config tables; a private Redis
+and Kafka to kill and restart."""
 
 from __future__ import annotations
 
@@ -33,3 +34,14 @@ def cdc(settings, connectors, topic_factory, pg_conn, pg_schema, unique):
     yield topics
     admin.delete_topics([heartbeat_topic(prefix)])
     admin.close()
+
+
+@pytest.fixture
+def private(tmp_path):
+    """A Redis and a Kafka of this test's own (tests/integration/private_stack.py), stopped afterwards."""
+    from tests.integration.private_stack import PrivateStack
+
+    stack = PrivateStack(tmp_path)
+    stack.up("redis", "kafka")
+    yield stack
+    stack.down()

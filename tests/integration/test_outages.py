@@ -6,69 +6,18 @@ outage, waits with backoff, carries on where it stopped, and nothing is lost or 
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
-import pytest
 import redis
 
 from kafka_components.kafka_init.admin import ensure_topics
 from kafka_components.kafka_init.topic_config import APPEND_ONLY_CONFIG, TopicSpec
 from smart_shelf.contracts import STREAM_DATA_FIELD, STREAM_KEY_FIELD, stable_id
 from smart_shelf.kafka_client import make_admin
-from smart_shelf.runner.manifest import ServiceSpec
-from smart_shelf.runner.supervisor import Supervisor
-from smart_shelf.settings import Settings
-from tests.conftest import consume_all, free_port
-from tests.integration.spark_apps.ledger_harness import wait_for
-
-
-class PrivateStack:
-    """Redis and Kafka on ports and data directories of their own, through the runner's launchers."""
-
-    def __init__(self, root: Path):
-        kafka_port = free_port()
-        self.settings = Settings(
-            redis_port=free_port(),
-            kafka_broker=f"127.0.0.1:{kafka_port}",
-            kafka_controller_port=free_port(),
-            run_dir=root / "var",
-            log_dir=root / "logs",
-            topic_partitions=1,
-        )
-        manifest = [ServiceSpec("redis", infra="redis"), ServiceSpec("kafka", infra="kafka")]
-        self.supervisor = Supervisor(self.settings, manifest)
-        self.env = {
-            **os.environ,
-            "REDIS_PORT": str(self.settings.redis_port),
-            "KAFKA_BROKER": self.settings.kafka_broker,
-            "RETRY_MAX_SECONDS": "2",
-        }
-
-    def up(self, *names: str) -> None:
-        self.supervisor.up(list(names))
-
-    def kill(self, name: str) -> None:
-        pid = self.supervisor.table.pid(name)
-        assert pid, f"{name} is not running"
-        os.killpg(pid, signal.SIGKILL)
-        wait_for(lambda: self.supervisor.table.pid(name) is None, 30, f"{name} gone")
-
-    def down(self) -> None:
-        self.supervisor.down(["kafka", "redis"])
-
-
-@pytest.fixture
-def private(tmp_path):
-    stack = PrivateStack(tmp_path)
-    stack.up("redis", "kafka")
-    yield stack
-    stack.down()
+from tests.conftest import consume_all
 
 
 def _shelf_event(n: int) -> str:
