@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import fcntl
 import logging
 import os
@@ -39,8 +40,13 @@ class ServiceStatus:
 
 
 class Supervisor:
-    def __init__(self, settings: Settings, manifest: list[ServiceSpec] | None = None):
+    def __init__(
+        self, settings: Settings, manifest: list[ServiceSpec] | None = None, env: dict[str, str] | None = None
+    ):
+        """`env`: variables for the services it starts, over this process's (a second stack on other
+        ports, for tests, without making the runner take its own services for external ones)."""
         self.settings = settings
+        self.env = dict(env or {})
         self.manifest = manifest if manifest is not None else load_manifest()
         self.table = ProcessTable(settings.run_dir, settings.log_dir)
         self.restarts = RestartBook(settings.run_dir)
@@ -132,7 +138,9 @@ class Supervisor:
         started = False
         if not self.table.pid(spec.name):
             infra.prepare(self.settings, state)
-            pid = self.table.start(spec.name, infra.launch(self.settings, state))
+            launch = infra.launch(self.settings, state)
+            launch = dataclasses.replace(launch, env={**self.env, **launch.env})
+            pid = self.table.start(spec.name, launch)
             log.info("%s started (pid %d), log %s", spec.name, pid, self.table.log_path(spec.name))
             started = True
         self._wait(spec.name, lambda: infra.ready(self.settings, state), timeout, what="ready")
@@ -163,7 +171,7 @@ class Supervisor:
         argv = list(spec.command)
         if argv[0] in ("python", "python3"):
             argv[0] = sys.executable  # the project's venv
-        return Launch(argv=argv, cwd=REPO_ROOT, env={"PYTHONUNBUFFERED": "1"})
+        return Launch(argv=argv, cwd=REPO_ROOT, env={**self.env, "PYTHONUNBUFFERED": "1"})
 
     def exec_foreground(self, name: str) -> int:
         """Replace this process with the service (how its container runs it)."""

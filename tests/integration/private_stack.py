@@ -19,23 +19,26 @@ INFRA = [ServiceSpec("redis", infra="redis"), ServiceSpec("kafka", infra="kafka"
 class PrivateStack:
     """Redis and Kafka on ports and data directories of their own, through the runner's launchers."""
 
-    def __init__(self, root: Path, apps: list[ServiceSpec] = ()):
-        kafka_port = free_port()
-        self.settings = Settings(
-            redis_port=free_port(),
-            kafka_broker=f"127.0.0.1:{kafka_port}",
-            kafka_controller_port=free_port(),
-            run_dir=root / "var",
-            log_dir=root / "logs",
-            topic_partitions=1,
-        )
-        self.supervisor = Supervisor(self.settings, [*INFRA, *apps])
-        self.env = {
-            **os.environ,
-            "REDIS_PORT": str(self.settings.redis_port),
-            "KAFKA_BROKER": self.settings.kafka_broker,
+    def __init__(
+        self, root: Path, apps: list[ServiceSpec] = (), infra: list[ServiceSpec] = INFRA, **env: str
+    ):
+        """`env`: more settings for every service of this stack (e.g. TIME_MULTIPLIER="600")."""
+        own = {
+            "REDIS_PORT": str(free_port()),
+            "KAFKA_BROKER": f"127.0.0.1:{free_port()}",
+            "KAFKA_CONTROLLER_PORT": str(free_port()),
+            "PG_PORT": str(free_port()),
+            "KAFKA_CONNECT_URL": f"http://127.0.0.1:{free_port()}",
+            "RUN_DIR": str(root / "var"),
+            "LOG_DIR": str(root / "logs"),
+            "DELTA_ROOT": str(root / "delta"),
+            "TOPIC_PARTITIONS": "1",
             "RETRY_MAX_SECONDS": "2",
+            **env,
         }
+        self.settings = Settings(**{k.lower(): v for k, v in own.items()})
+        self.supervisor = Supervisor(self.settings, [*infra, *apps], env=own)
+        self.env = {**os.environ, **own}
 
     def up(self, *names: str) -> None:
         self.supervisor.up(list(names))

@@ -25,12 +25,8 @@ APPS = [
 
 
 @pytest.fixture
-def watched(tmp_path, monkeypatch):
-    stack = PrivateStack(tmp_path, APPS)
-    for name in ("REDIS_PORT", "KAFKA_BROKER", "RETRY_MAX_SECONDS"):
-        monkeypatch.setenv(name, stack.env[name])  # the services the runner starts inherit them
-    monkeypatch.setenv("USE_SIMULATED_TIME", "1")
-    monkeypatch.setenv("TIME_MULTIPLIER", "600")
+def watched(tmp_path):
+    stack = PrivateStack(tmp_path, APPS, USE_SIMULATED_TIME="1", TIME_MULTIPLIER="600")
     stack.up("redis", "sim-clock")
     watchdog = Watchdog(stack.supervisor, window=120, limit=3, max_delay=2)
     stopping = threading.Event()
