@@ -48,7 +48,11 @@ def main() -> int:
             continue
         now = moment
         if now >= end:
-            log.info("reached the end of the simulation (%s); stopping", end)
+            # stays up, idle, like a stopped clock on the wall: a supervisor that restarts services
+            # which exit (compose, the runner's watchdog) must not start the simulation again
+            log.info("reached the end of the simulation (%s); the clock stays there", end)
+            while not stop.requested:
+                time.sleep(1.0)
             return 0
         if time.monotonic() - last_report >= REPORT_EVERY_SECONDS:
             log.info("sim time %s", now.isoformat(timespec="seconds"))

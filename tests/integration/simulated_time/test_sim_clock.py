@@ -82,11 +82,20 @@ def test_clock_advances_at_the_multiplier_and_resumes_after_restart(settings, cl
     assert resumed - stopped_at < timedelta(hours=2)
 
 
-def test_clock_stops_cleanly_at_the_end_of_the_simulation(settings, clock_db):
+def test_clock_stays_at_the_end_of_the_simulation_and_stops_cleanly(settings, clock_db):
     proc = _start(settings, multiplier=86400 * 4, days=1)  # a sim day in a quarter of a second
-    assert proc.wait(timeout=30) == 0
-    assert clock_db.get(SIM_NOW_KEY) == "2026-01-02T07:00:00+00:00"
-    assert clock_db.get(SIM_TODAY_KEY) == "2026-01-02"
+    try:
+        _wait_for_key(clock_db)
+        deadline = time.monotonic() + 30
+        while clock_db.get(SIM_NOW_KEY) != "2026-01-02T07:00:00+00:00" and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert clock_db.get(SIM_NOW_KEY) == "2026-01-02T07:00:00+00:00"
+        assert clock_db.get(SIM_TODAY_KEY) == "2026-01-02"
+        time.sleep(1.5)
+        assert proc.poll() is None  # idle, not exited: a watchdog would start the day again
+    finally:
+        _stop(proc)
+    assert proc.returncode == 0
 
 
 def test_redis_clock_client_reads_and_sleeps_in_sim_time(settings, clock_db):

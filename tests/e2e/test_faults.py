@@ -1,0 +1,156 @@
+"""A simulated day on a whole stack of the test's own (every service of docker-compose.yml but the
+dashboard, on free ports and its own data), with the runner's watchdog on, while in turn the bridge,
+Kafka, Redis, PostgreSQL, Kafka Connect and the Spark application are SIGKILLed and left to the
+watchdog. After the day, with the pipeline drained: every customer paid for exactly what they took
+and did not put back, `make reconcile` passes (shelf, batch and warehouse ledgers against their
+events, nothing negative), no event is counted twice in the raw tables, and every service runs.
+
+Each outage (from the kill until the service is healthy again) and the recovery of the pipeline
+behind it (until a new shelf_state record is published) is measured and printed."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter, defaultdict
+from datetime import datetime
+
+import redis
+from kafka import KafkaConsumer, TopicPartition
+
+from simulated_time.clock import SIM_NOW_KEY
+from smart_shelf import query_progress
+from smart_shelf.connect.client import ConnectClient
+from smart_shelf.runner.infra import INFRA
+from smart_shelf.runner.manifest import load_manifest
+from smart_shelf.runner.watch import Watchdog
+from tests.integration.private_stack import PrivateStack
+from tests.integration.spark_apps.ledger_harness import wait_for
+
+BOTS = {"restock_bot", "removal_bot"}
+KILLS = ("redis-kafka-bridge", "kafka", "redis", "postgres", "kafka-connect", "spark-apps")
+DAY_END = datetime.fromisoformat("2026-01-02T07:00:00+00:00")  # SIM_START + SIM_DAYS
+
+
+def _records(settings, topic: str) -> list:
+    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_broker, enable_auto_commit=False)
+    partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+    consumer.assign(partitions)
+    consumer.seek_to_beginning()
+    ends = consumer.end_offsets(partitions)
+    out = []
+    while any(consumer.position(tp) < ends[tp] for tp in partitions):
+        for batch in consumer.poll(timeout_ms=2000).values():
+            out += batch
+    consumer.close()
+    return out
+
+
+def _published(settings, topic: str) -> int:
+    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_broker)
+    try:
+        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        return sum(consumer.end_offsets(partitions).values())
+    finally:
+        consumer.close()
+
+
+def test_a_day_survives_every_process_class_killed_once(tmp_path):
+    apps = [s for s in load_manifest() if s.name != "dashboard"]
+    stack = PrivateStack(
+        tmp_path,
+        apps,
+        infra=[],
+        USE_SIMULATED_TIME="1",
+        TIME_MULTIPLIER="360",
+        SIM_START="2026-01-01T07:00:00+00:00",
+        SIM_DAYS="1",
+        DAILY_CUSTOMERS="300",
+        SPARK_TRIGGER_SECONDS="2",
+        DELTA_TRIGGER_SECONDS="5",
+        SEND_TIMEOUT_S="10",
+        RETRY_MAX_SECONDS="5",
+    )
+    settings, supervisor = stack.settings, stack.supervisor
+    stopping = threading.Event()
+    watchdog = Watchdog(supervisor, max_delay=5)
+    watcher = threading.Thread(target=watchdog.run, args=(stopping.is_set, 1.0), daemon=True)
+    client = redis.Redis(port=settings.redis_port, decode_responses=True, socket_connect_timeout=2)
+    measured = {}
+    try:
+        supervisor.up()
+        watcher.start()
+        wait_for(
+            lambda: len(client.hgetall(query_progress.PROGRESS_KEY)) >= 20, 600, "the Spark queries running"
+        )
+        for name in KILLS:
+            measured[name] = _kill_and_measure(stack, name)
+            time.sleep(10)
+        wait_for(lambda: _sim_now(client) >= DAY_END, 900, "the end of the simulated day", every_s=5)
+
+        def reconciles() -> bool:
+            done = subprocess.run([sys.executable, "-m", "smart_shelf.reconcile"], env=stack.env,
+                                  capture_output=True, text=True, timeout=600)  # fmt: skip
+            reconciles.last = done.stdout + done.stderr
+            return done.returncode == 0
+
+        wait_for(reconciles, 900, "make reconcile to pass on the drained pipeline", every_s=20)
+        events = {e["event_id"]: e for e in (json.loads(r.value) for r in _records(settings, "shelf_events"))}
+        taken = defaultdict(Counter)
+        for e in events.values():
+            if e["customer_id"] not in BOTS and e["event_type"] in ("pickup", "putback"):
+                taken[e["customer_id"]][e["item_id"]] += e["quantity"] * (
+                    1 if e["event_type"] == "pickup" else -1
+                )
+        paid = defaultdict(Counter)
+        for transaction in {
+            json.loads(r.value)["transaction_id"]: json.loads(r.value)
+            for r in _records(settings, "pos_transactions")
+        }.values():
+            for item in transaction["items"]:
+                paid[transaction["customer_id"]][item["item_id"]] += item["quantity"]
+        net = {c: +items for c, items in taken.items() if +items}
+        assert net and net == {c: +items for c, items in paid.items()}
+        connect = ConnectClient(settings.kafka_connect_url)
+        connect.wait_running(connect.names(), 180)  # the connectors came back with their worker
+        status = {s.name: s for s in supervisor.status()}
+        assert all(status[s.name].state == "running" for s in supervisor.long_running()), status
+        assert all(status[name].restarts >= 1 for name in KILLS), status
+    finally:
+        print("outages (seconds):", json.dumps(measured, indent=1))
+        stopping.set()
+        watcher.join(timeout=30)
+        supervisor.down()
+
+
+def _kill_and_measure(stack: PrivateStack, name: str) -> dict:
+    """SIGKILL a service; seconds until the watchdog has it healthy again, then until the pipeline
+    behind it publishes a new shelf_state record."""
+    settings, supervisor = stack.settings, stack.supervisor
+    spec = next(s for s in supervisor.manifest if s.name == name)
+    published = _published(settings, "shelf_state")
+    t0 = time.monotonic()
+    stack.kill(name)
+    wait_for(lambda: supervisor.table.pid(name) is not None, 300, f"{name} started again")
+    if spec.infra:
+        wait_for(lambda: INFRA[spec.infra].healthy(settings), 300, f"{name} healthy again")
+    back = time.monotonic()
+    moved = lambda: _safe(lambda: _published(settings, "shelf_state")) > published  # noqa: E731
+    wait_for(moved, 600, f"shelf_state moving again after {name}")
+    return {"outage_s": round(back - t0, 1), "pipeline_back_s": round(time.monotonic() - back, 1)}
+
+
+def _sim_now(client) -> datetime:
+    raw = _safe(lambda: client.get(SIM_NOW_KEY))
+    return datetime.fromisoformat(raw) if raw else datetime.min.replace(tzinfo=DAY_END.tzinfo)
+
+
+def _safe(read):
+    """A read that may meet a dependency restarting: None (or 0) until it answers."""
+    try:
+        return read()
+    except Exception:  # noqa: BLE001
+        return 0
