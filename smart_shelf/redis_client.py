@@ -2,12 +2,34 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import redis
 
 from smart_shelf.retry import retry
 from smart_shelf.settings import Settings
 
 SHELF_PRODUCER_PREFIX = "shelf_producer"  # the shelf producer's durable state: <prefix>:*
+
+
+@dataclass(frozen=True)
+class ShelfProducerKeys:
+    """The shelf producer's keys the POS producer reads too: it bills a customer only once the shelf
+    producer is done with them and every cart event it emitted for them has reached the till."""
+
+    prefix: str = SHELF_PRODUCER_PREFIX
+
+    @property
+    def seen(self) -> str:  # sorted set: customers admitted, scored by exit time
+        return f"{self.prefix}:seen"
+
+    @property
+    def shoppers(self) -> str:  # hash: customers with actions still to come
+        return f"{self.prefix}:shoppers"
+
+    @property
+    def cart_events(self) -> str:  # hash: customer -> pickups and putbacks emitted for them
+        return f"{self.prefix}:cart_events"
 
 
 def lost_sales_key(day: str, prefix: str = SHELF_PRODUCER_PREFIX) -> str:

@@ -27,6 +27,12 @@ def checkout_due(
     return now >= exit_time + grace or now - entry_time >= max_age
 
 
+def cart_complete(shelf_done: bool, emitted: int, applied: int) -> bool:
+    """The shelf producer has no action left for the customer and every pickup and putback it emitted
+    for them is in the cart: however late the events arrived (an outage upstream), the bill is whole."""
+    return shelf_done and applied >= emitted
+
+
 def build_transaction(
     customer_id: str,
     cart: Mapping[str, int],

@@ -16,8 +16,14 @@ from datetime import datetime, timedelta
 import redis
 from kafka import KafkaProducer
 
-from kafka_components.kafka_producer_pos.checkout import build_transaction, cart_change, checkout_due
+from kafka_components.kafka_producer_pos.checkout import (
+    build_transaction,
+    cart_change,
+    cart_complete,
+    checkout_due,
+)
 from smart_shelf.contracts import FootTrafficSession, ShelfEvent, to_json
+from smart_shelf.redis_client import ShelfProducerKeys
 
 log = logging.getLogger(__name__)
 RESTOCK_CUSTOMER = "restock_bot"
@@ -42,9 +48,11 @@ class PosProducer:
         max_age: timedelta = timedelta(hours=3),
         force_if_empty: bool = False,
         prefix: str = "pos_producer",
+        shelf_keys: ShelfProducerKeys | None = None,  # the shelf producer's, to know a cart is whole
     ):
         self.redis, self.producer, self.prices, self.topic = client, producer, prices, topic
         self.grace, self.max_age, self.force_if_empty, self.prefix = grace, max_age, force_if_empty, prefix
+        self.shelf_keys = shelf_keys or ShelfProducerKeys()
         self.discounts: dict[str, float] = {}
         self._count_once = client.register_script(_COUNT_ONCE)
         self.stats = {"transactions": 0, "empty": 0, "late_events": 0}
@@ -78,14 +86,39 @@ class PosProducer:
         )
 
     def checkout_due_customers(self, now: datetime) -> int:
+        """Bill the customers who left and whose cart is complete (cart_complete); one whose shelf
+        events never all arrive is billed for what did after MAX_SESSION_AGE_SEC, with a warning."""
         done = 0
         for customer, raw in self.redis.hgetall(self._key("sessions")).items():
             session = json.loads(raw)
             entry, exit_ = datetime.fromisoformat(session["entry"]), datetime.fromisoformat(session["exit"])
-            if checkout_due(exit_, entry, now, self.grace, self.max_age):
-                self._checkout(customer, min(exit_, now))
-                done += 1
+            if not checkout_due(exit_, entry, now, self.grace, self.max_age):
+                continue
+            shelf_done, emitted, applied = self._shelf_progress(customer)
+            if not cart_complete(shelf_done, emitted, applied):
+                if not (shelf_done and now - entry >= self.max_age):
+                    continue  # events still on their way: wait for them
+                log.warning(
+                    "%s: %d of %d cart events arrived in %s; billing what did",
+                    customer,
+                    applied,
+                    emitted,
+                    self.max_age,
+                )
+            self._checkout(customer, min(exit_, now))
+            done += 1
         return done
+
+    def _shelf_progress(self, customer: str) -> tuple[bool, int, int]:
+        """(the shelf producer is done with the customer, cart events it emitted, cart events applied here)."""
+        keys = self.shelf_keys
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.zscore(keys.seen, customer)
+        pipe.hexists(keys.shoppers, customer)
+        pipe.hget(keys.cart_events, customer)
+        pipe.scard(self._key(f"applied:{customer}"))
+        seen, shopping, emitted, applied = pipe.execute()
+        return seen is not None and not shopping, int(emitted or 0), int(applied)
 
     def _checkout(self, customer: str, at: datetime) -> None:
         cart = {shelf: int(q) for shelf, q in self.redis.hgetall(self._key(f"cart:{customer}")).items()}

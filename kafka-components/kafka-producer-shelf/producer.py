@@ -33,7 +33,7 @@ from smart_shelf.contracts import (
     stable_id,
     to_json,
 )
-from smart_shelf.redis_client import SHELF_PRODUCER_PREFIX, lost_sales_key
+from smart_shelf.redis_client import SHELF_PRODUCER_PREFIX, ShelfProducerKeys, lost_sales_key
 
 log = logging.getLogger(__name__)
 RESTOCK_CUSTOMER = "restock_bot"
@@ -92,6 +92,7 @@ class ShelfProducer:
     ):
         self.redis, self.catalogue, self.seed, self.putback_prob = client, catalogue, seed, putback_prob
         self.stream, self.maxlen, self.prefix = stream, maxlen, prefix
+        self.keys = ShelfProducerKeys(prefix)
         self.discounts: dict[str, float] = {}
         self.probabilities = catalogue.pick_probabilities({})
         # The snapshot seeds the ledger once; afterwards Redis holds the truth.
@@ -99,7 +100,7 @@ class ShelfProducer:
             client.hset(self._key("stock"), mapping={s: int(q) for s, q in initial_stock.items()})
         self.stock = {s: int(q) for s, q in client.hgetall(self._key("stock")).items()}
         self.shoppers: dict[str, Shopper] = {}
-        for customer, raw in client.hgetall(self._key("shoppers")).items():
+        for customer, raw in client.hgetall(self.keys.shoppers).items():
             self.shoppers[customer] = _shopper_from_json(customer, raw)
         self._queue = [(s.due_at, c) for c, s in self.shoppers.items() if not s.done]
         heapq.heapify(self._queue)
@@ -116,15 +117,15 @@ class ShelfProducer:
     def admit(self, session: FootTrafficSession) -> bool:
         """Schedule a visit's actions; False for a customer already scheduled (a repeated session)."""
         customer = session.customer_id
-        if self.redis.zscore(self._key("seen"), customer) is not None:
+        if self.redis.zscore(self.keys.seen, customer) is not None:
             return False
         shopper = Shopper(customer, action_times(self.seed, customer, session.entry_time, session.exit_time))
         # seen and scheduled together (one MULTI): Redis lost mid-way never leaves a customer seen
         # but without a schedule
         pipe = self.redis.pipeline(transaction=True)
-        pipe.zadd(self._key("seen"), {customer: session.exit_time.timestamp()})
+        pipe.zadd(self.keys.seen, {customer: session.exit_time.timestamp()})
         if not shopper.done:
-            pipe.hset(self._key("shoppers"), customer, _shopper_to_json(shopper))
+            pipe.hset(self.keys.shoppers, customer, _shopper_to_json(shopper))
         pipe.execute()
         if shopper.done:
             return True
@@ -177,17 +178,23 @@ class ShelfProducer:
                     approximate=True,
                 )
             pipe.hset(self._key("stock"), outcome.shelf_id, self.stock[outcome.shelf_id])
+            pipe.hincrby(self.keys.cart_events, shopper.customer_id, 1)  # what the till must see
         elif outcome.kind == "lost_sale":
             pipe.hincrby(lost_sales_key(at.date().isoformat(), self.prefix), outcome.shelf_id, outcome.wanted)
         if shopper.done:
-            pipe.hdel(self._key("shoppers"), shopper.customer_id)
+            pipe.hdel(self.keys.shoppers, shopper.customer_id)
         else:
-            pipe.hset(self._key("shoppers"), shopper.customer_id, _shopper_to_json(shopper))
+            pipe.hset(self.keys.shoppers, shopper.customer_id, _shopper_to_json(shopper))
         pipe.execute()
 
     def forget_customers_before(self, moment: datetime) -> None:
         """Bound memory: customers who left before `moment` cannot come back."""
-        self.redis.zremrangebyscore(self._key("seen"), "-inf", moment.timestamp())
+        gone = self.redis.zrangebyscore(self.keys.seen, "-inf", moment.timestamp())
+        if gone:
+            pipe = self.redis.pipeline(transaction=True)
+            pipe.hdel(self.keys.cart_events, *gone)
+            pipe.zrem(self.keys.seen, *gone)
+            pipe.execute()
 
 
 def _shopper_to_json(shopper: Shopper) -> str:

@@ -16,8 +16,9 @@ import sys
 import threading
 import time
 from collections import Counter, defaultdict
-from datetime import datetime
+from datetime import datetime, timedelta
 
+import pytest
 import redis
 from kafka import KafkaConsumer, TopicPartition
 
@@ -32,7 +33,8 @@ from tests.integration.spark_apps.ledger_harness import wait_for
 
 BOTS = {"restock_bot", "removal_bot"}
 KILLS = ("redis-kafka-bridge", "kafka", "redis", "postgres", "kafka-connect", "spark-apps")
-DAY_END = datetime.fromisoformat("2026-01-02T07:00:00+00:00")  # SIM_START + SIM_DAYS
+DAY_START = datetime.fromisoformat("2026-01-01T07:00:00+00:00")
+DAY_END = DAY_START + timedelta(days=1)  # SIM_DAYS=1
 
 
 def _records(settings, topic: str) -> list:
@@ -58,6 +60,7 @@ def _published(settings, topic: str) -> int:
         consumer.close()
 
 
+@pytest.mark.timeout(2700)  # a whole stack started, a day, six restarts, a drain: about 20 minutes
 def test_a_day_survives_every_process_class_killed_once(tmp_path):
     apps = [s for s in load_manifest() if s.name != "dashboard"]
     stack = PrivateStack(
@@ -65,8 +68,8 @@ def test_a_day_survives_every_process_class_killed_once(tmp_path):
         apps,
         infra=[],
         USE_SIMULATED_TIME="1",
-        TIME_MULTIPLIER="360",
-        SIM_START="2026-01-01T07:00:00+00:00",
+        TIME_MULTIPLIER="120",  # the kills and restarts fit in the shopping day
+        SIM_START=DAY_START.isoformat(),
         SIM_DAYS="1",
         DAILY_CUSTOMERS="300",
         SPARK_TRIGGER_SECONDS="2",
@@ -81,10 +84,15 @@ def test_a_day_survives_every_process_class_killed_once(tmp_path):
     client = redis.Redis(port=settings.redis_port, decode_responses=True, socket_connect_timeout=2)
     measured = {}
     try:
-        supervisor.up()
+        # the pipeline first, then the clock and the store: the day starts once Spark runs its queries
+        store = ["sim-clock", "kafka-producer-foot_traffic", "kafka-producer-shelf", "kafka-producer-pos"]
+        supervisor.up([s.name for s in supervisor.manifest if s.name not in store])
         watcher.start()
+        running = lambda: len(client.hgetall(query_progress.PROGRESS_KEY)) >= 20  # noqa: E731
+        wait_for(running, 900, "the Spark queries running")
+        supervisor.up(store)
         wait_for(
-            lambda: len(client.hgetall(query_progress.PROGRESS_KEY)) >= 20, 600, "the Spark queries running"
+            lambda: _sim_now(client) >= DAY_START + timedelta(hours=2), 300, "the store open for two hours"
         )
         for name in KILLS:
             measured[name] = _kill_and_measure(stack, name)

@@ -24,7 +24,7 @@ from smart_shelf.contracts import (
     parse_event,
 )
 from smart_shelf.kafka_client import make_producer
-from smart_shelf.redis_client import connect_redis
+from smart_shelf.redis_client import ShelfProducerKeys, connect_redis
 from smart_shelf.store.sources import load_inventory
 from tests.conftest import consume_all
 
@@ -74,6 +74,7 @@ class Store:
             topic=self.topics["pos"],
             grace=timedelta(minutes=2),
             prefix=f"test:{u}:pos_producer",
+            shelf_keys=ShelfProducerKeys(f"test:{u}:shelf_producer"),
         )
         self.bridge = RedisKafkaBridge(
             self.redis,

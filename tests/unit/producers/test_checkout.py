@@ -5,7 +5,12 @@ from datetime import UTC, date, datetime, timedelta
 import pandas as pd
 import pytest
 
-from kafka_components.kafka_producer_pos.checkout import build_transaction, cart_change, checkout_due
+from kafka_components.kafka_producer_pos.checkout import (
+    build_transaction,
+    cart_change,
+    cart_complete,
+    checkout_due,
+)
 from smart_shelf.store.pricing import weekly_discounts_on
 
 AT = datetime(2026, 1, 1, 10, 30, tzinfo=UTC)
@@ -65,3 +70,10 @@ def test_weekly_discounts_apply_within_their_week_inclusive():
     )
     assert weekly_discounts_on(promos, date(2026, 1, 4)) == {"A": 0.2}  # the last day counts
     assert weekly_discounts_on(promos, date(2026, 1, 5)) == {"B": 0.3}
+
+
+def test_a_cart_is_complete_when_the_shelf_producer_is_done_and_every_event_arrived():
+    assert cart_complete(shelf_done=True, emitted=4, applied=4)
+    assert cart_complete(shelf_done=True, emitted=0, applied=0)  # a visit with no pickup
+    assert not cart_complete(shelf_done=True, emitted=4, applied=3)  # one still on its way (an outage)
+    assert not cart_complete(shelf_done=False, emitted=4, applied=4)  # more actions to come
