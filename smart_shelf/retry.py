@@ -49,6 +49,16 @@ def outage_of(exc: BaseException) -> str | None:
         return None
     if isinstance(exc, redis.exceptions.ConnectionError | redis.exceptions.TimeoutError):
         return "redis"  # BusyLoadingError (a restart replaying its AOF) included
+    # the consumer group moved on while we were away (a broker restart, a long pause): the uncommitted
+    # records come back after it rejoins, so this is an outage too
+    group_changes = (
+        kafka_errors.CommitFailedError,
+        kafka_errors.UnknownMemberIdError,
+        kafka_errors.IllegalGenerationError,
+        kafka_errors.RebalanceInProgressError,
+    )
+    if isinstance(exc, group_changes):
+        return "kafka"
     if isinstance(exc, kafka_errors.KafkaError):
         return "kafka" if getattr(exc, "retriable", False) else None
     if isinstance(exc, psycopg2.OperationalError | psycopg2.InterfaceError):

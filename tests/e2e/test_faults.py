@@ -127,6 +127,10 @@ def test_a_day_survives_every_process_class_killed_once(tmp_path):
         status = {s.name: s for s in supervisor.status()}
         assert all(status[s.name].state == "running" for s in supervisor.long_running()), status
         assert all(status[name].restarts >= 1 for name in KILLS), status
+        # nothing else exited: every other service rode the outages out
+        assert {
+            s.name: status[s.name].restarts for s in supervisor.long_running() if s.name not in KILLS
+        } == {s.name: 0 for s in supervisor.long_running() if s.name not in KILLS}
     finally:
         print("outages (seconds):", json.dumps(measured, indent=1))
         stopping.set()

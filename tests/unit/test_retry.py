@@ -58,6 +58,7 @@ def test_retry_gives_up_at_the_deadline():
         (redis.exceptions.TimeoutError("Timeout reading from socket"), "redis"),
         (kafka_errors.KafkaTimeoutError("Timeout waiting for future"), "kafka"),
         (kafka_errors.NoBrokersAvailable(), "kafka"),
+        (kafka_errors.CommitFailedError("[Error 25] UnknownMemberIdError"), "kafka"),  # the group moved on
         (
             psycopg2.OperationalError(
                 'connection to server at "127.0.0.1", port 5432 failed: Connection refused'
