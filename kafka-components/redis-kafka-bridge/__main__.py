@@ -61,7 +61,8 @@ def main() -> int:
 
     while not stop.requested:
         guard.run(bridge.poll_once)
-        if time.monotonic() - last_report >= REPORT_EVERY_SECONDS:
+        # not while an outage lasts: the report succeeding would not mean Kafka is back
+        if guard.down is None and time.monotonic() - last_report >= REPORT_EVERY_SECONDS:
             guard.run(report)
     bridge.producer.close(timeout=30)  # records still in flight stay pending in Redis if not stored
     return 0
