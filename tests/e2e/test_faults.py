@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 
 import pytest
 import redis
+from deltalake import DeltaTable
 from kafka import KafkaConsumer, TopicPartition
 
 from simulated_time.clock import SIM_NOW_KEY
@@ -129,6 +130,12 @@ def test_a_day_survives_every_process_class_killed_once(tmp_path):
         }
         net = {c: +items for c, items in taken.items() if +items and c in gone}
         assert net and net == {c: +items for c, items in paid.items() if c in gone}
+        raw = DeltaTable(str(settings.delta_root / "raw" / "shelf_events")).to_pyarrow_table(
+            columns=["event_id"]
+        )
+        assert raw.num_rows == len(
+            set(raw.column("event_id").to_pylist())
+        ), "an event twice in raw/shelf_events"
         connect = ConnectClient(settings.kafka_connect_url)
         connect.wait_running(connect.names(), 180)  # the connectors came back with their worker
         status = {s.name: s for s in supervisor.status()}
