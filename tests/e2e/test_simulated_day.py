@@ -87,12 +87,7 @@ def test_a_simulated_day_conserves_every_unit(
     try:
         now, killed = DAY_START, False
         while now <= LAST_CHECKOUT:
-            if now < DAY_END:
-                store.tick(now)
-            else:  # the doors are closed: the last customers finish and pay
-                store.drain_bridge()
-                store.consume("pos_shelf", ShelfEvent, store.pos.on_shelf_event)
-                store.pos.checkout_due_customers(now)
+            store.tick(now, doors_open=now < DAY_END)  # then the last customers finish and pay
             if not killed and now >= DAY_START + timedelta(hours=9):
                 app.send_signal(signal.SIGKILL)  # mid-day, whatever it was doing
                 app.wait()

@@ -114,8 +114,11 @@ class Store:
                 handle(parse_event(model, record.value))
         consumer.commit()
 
-    def tick(self, now):
-        self.foot.step(now)
+    def tick(self, now, doors_open: bool = True):
+        """Every producer's step at `now`; with the doors closed nobody new comes in, and those inside
+        finish their visit and pay (the till bills a cart once the shelf producer is done with it)."""
+        if doors_open:
+            self.foot.step(now)
         self.drain_bridge()
         self.consume("shelf_foot", FootTrafficSession, self.shelf.admit)
         self.shelf.run_due(now, limit=100_000)
