@@ -8,8 +8,7 @@ from kafka_components.redis_kafka_bridge.bridge import RedisKafkaBridge
 from kafka_components.redis_kafka_bridge.routing import parse_stream_topic_map, routes_for
 from smart_shelf.kafka_client import make_producer
 from smart_shelf.redis_client import connect_redis
-from smart_shelf.retry import OutageGuard
-from smart_shelf.service import StopSignal, start_service
+from smart_shelf.service import StopSignal, outage_guard, run_until_up, start_service
 
 log = logging.getLogger("redis-kafka-bridge")
 REPORT_EVERY_SECONDS = 10.0
@@ -30,9 +29,7 @@ def main() -> int:
         send_timeout_s=settings.send_timeout_s,
     )
     stop = StopSignal()
-    guard = OutageGuard(
-        "redis-kafka-bridge", max_delay=settings.retry_max_seconds, stopping=lambda: stop.requested
-    )
+    guard = outage_guard("redis-kafka-bridge", settings, stop)
 
     def start() -> None:
         bridge.ensure_groups()
@@ -40,9 +37,7 @@ def main() -> int:
             "recovered %d pending entries; reclaimed %d", bridge.recover_pending(), bridge.reclaim_idle()
         )
 
-    started = False
-    while not stop.requested and not started:
-        started = guard.run(lambda: start() or True) is not None
+    run_until_up(guard, stop, start)
     last_report, last_count = time.monotonic(), 0
 
     def report() -> None:
