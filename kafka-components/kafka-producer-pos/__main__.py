@@ -17,8 +17,8 @@ from smart_shelf.kafka_client import make_consumer, make_producer
 from smart_shelf.redis_client import connect_redis
 from smart_shelf.service import StopSignal, consume, outage_guard, run_until_up, start_service
 from smart_shelf.settings import PosProducerSettings
-from smart_shelf.store.pricing import discounts_stale, effective_discounts, weekly_discounts_on
-from smart_shelf.store.sources import load_daily_discounts, load_inventory, load_weekly_discounts
+from smart_shelf.store.pricing import discounts_stale
+from smart_shelf.store.sources import load_inventory, load_weekly_discounts, todays_discounts
 
 log = logging.getLogger("kafka-producer-pos")
 LOOP_SECONDS = 0.1
@@ -58,9 +58,9 @@ def main() -> int:
         now = clock.now()
         if discounts_stale(now, refreshed_at):
             refreshed_at = now
-            daily = load_daily_discounts(settings, now.date())
-            if daily is not None:  # Postgres away: keep the day's discounts so far
-                pos.discounts = effective_discounts(weekly_discounts_on(weekly, now.date()), daily)
+            fresh = todays_discounts(settings, weekly, now.date())
+            if fresh is not None:  # Postgres away: keep the day's discounts so far
+                pos.discounts = fresh
         if now.date() != day:
             day = now.date()
             pos.forget_customers_before(now - timedelta(days=2))

@@ -11,6 +11,7 @@ import pandas as pd
 
 from smart_shelf.postgres_client import connect_postgres, fetch_rows
 from smart_shelf.settings import Settings
+from smart_shelf.store.pricing import effective_discounts, weekly_discounts_on
 
 log = logging.getLogger(__name__)
 
@@ -70,3 +71,10 @@ def load_daily_discounts(settings: Settings, day: date) -> dict[str, float] | No
             return {shelf: float(discount) for shelf, discount in cur.fetchall()}
     finally:
         conn.close()
+
+
+def todays_discounts(settings: Settings, weekly: pd.DataFrame, day: date) -> dict[str, float] | None:
+    """Every shelf's discount on `day` (weekly promotions and the near-expiry discount of the day);
+    None while Postgres is away, for the caller to keep what it has."""
+    daily = load_daily_discounts(settings, day)
+    return None if daily is None else effective_discounts(weekly_discounts_on(weekly, day), daily)
