@@ -139,6 +139,10 @@ class Settings(BaseSettings):
             "store_csv_path": self.data_dir / "db_csv" / "store_inventory_final.csv",
             "discount_parquet_path": self.data_dir / "all_discounts.parquet",
         }
+        return self._fill_unset(defaults)
+
+    def _fill_unset(self, defaults: dict[str, Path]):
+        """Paths left unset take their defaults, derived from other settings."""
         for name, path in defaults.items():
             if getattr(self, name) is None:
                 object.__setattr__(self, name, path)  # frozen: filled once, at validation
@@ -372,10 +376,7 @@ class DashboardSettings(Settings):
             "delta_supplier_plan_path": self.delta_root / "ops" / "wh_supplier_plan",
             "delta_supplier_orders_path": self.delta_root / "ops" / "wh_supplier_orders",
         }
-        for name, path in defaults.items():
-            if getattr(self, name) is None:
-                object.__setattr__(self, name, path)  # frozen: filled once, at validation
-        return self
+        return self._fill_unset(defaults)
 
 
 @functools.cache

@@ -81,12 +81,13 @@ class Supervisor:
         Each long-running one is marked wanted: the watchdog starts it again if it exits."""
         specs = with_dependencies(self.manifest, names) if names else self.manifest
         started: list[str] = []
+        watched = self.long_running()
         with self._locked():
             try:
                 for spec in specs:
                     if self._start_one(spec):
                         started.append(spec.name)
-                    if spec in self.long_running():
+                    if spec in watched:
                         self.restarts.want(spec.name)
             except BaseException:
                 # Leave nothing half-started behind: stop what this call started, then report.
@@ -232,6 +233,7 @@ class Supervisor:
         out = []
         for spec in self.manifest:
             pid = self.table.pid(spec.name)
+            record = self.restarts.load(spec.name)
             infra = INFRA.get(spec.infra or "")
             if infra and infra.external():
                 state = "external"
@@ -239,7 +241,7 @@ class Supervisor:
                 state = "running"
             elif spec.oneshot and self.table.exit_code(spec.name) is not None:
                 state = "completed" if self.table.exit_code(spec.name) == 0 else "failed"
-            elif self.restarts.load(spec.name).failed:
+            elif record.failed:
                 state = "failed"  # the watchdog gave up on it
             elif self.restarts.wanted(spec.name):
                 state = "restarting"  # exited; the watchdog starts it again
@@ -251,6 +253,6 @@ class Supervisor:
                 health = "healthy"
             else:
                 health = "-"
-            restarts = self.restarts.load(spec.name).restarts
-            out.append(ServiceStatus(spec.name, state, health, pid, rss_mib(pid) if pid else None, restarts))
+            rss = rss_mib(pid) if pid else None
+            out.append(ServiceStatus(spec.name, state, health, pid, rss, record.restarts))
         return out
