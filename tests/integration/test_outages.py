@@ -34,18 +34,28 @@ def _shelf_event(n: int) -> str:
     )
 
 
-def _write(client_args: dict, stream: str, total: int, done: threading.Event) -> None:
-    """A producer: XADD one entry at a time, each again until Redis acknowledged it."""
+def _write(client_args: dict, stream: str, parts: list[range], go: list[threading.Event]) -> None:
+    """A producer: XADD one entry at a time, each again until Redis acknowledged it; each part of
+    the entries waits for its go."""
     client = redis.Redis(**client_args, socket_connect_timeout=1)
-    for n in range(total):
-        while True:
-            try:
-                client.xadd(stream, {STREAM_DATA_FIELD: _shelf_event(n), STREAM_KEY_FIELD: f"c{n % 50}"})
-                break
-            except redis.exceptions.RedisError:
-                time.sleep(0.2)
-        time.sleep(0.01)
-    done.set()
+    for part, start in zip(parts, go, strict=True):
+        start.wait()
+        for n in part:
+            while True:
+                try:
+                    client.xadd(stream, {STREAM_DATA_FIELD: _shelf_event(n), STREAM_KEY_FIELD: f"c{n % 50}"})
+                    break
+                except redis.exceptions.RedisError:
+                    time.sleep(0.2)
+            time.sleep(0.01)
+
+
+def _wait_for_line(log_path, text: str, process: subprocess.Popen, timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while text not in log_path.read_text():
+        assert process.poll() is None, f"the bridge exited: {log_path.read_text()[-3000:]}"
+        assert time.monotonic() < deadline, f"no {text!r} in {timeout_s}s: {log_path.read_text()[-3000:]}"
+        time.sleep(0.5)
 
 
 def test_the_bridge_rides_out_kafka_and_redis_restarts_without_losing_or_repeating(private, tmp_path):
@@ -69,23 +79,34 @@ def test_the_bridge_rides_out_kafka_and_redis_restarts_without_losing_or_repeati
             [sys.executable, "-m", "kafka_components.redis_kafka_bridge"], env=env, stdout=log, stderr=log
         )
     total = 1500
-    done = threading.Event()
+    # the first part is written around the Kafka outage, the second into the Redis one
+    go = [threading.Event(), threading.Event()]
     writer = threading.Thread(
         target=_write,
-        args=({"port": settings.redis_port, "decode_responses": True}, "shelf_events", total, done),
+        args=(
+            {"port": settings.redis_port, "decode_responses": True},
+            "shelf_events",
+            [range(0, 1000), range(1000, total)],
+            go,
+        ),
         daemon=True,
     )
     try:
         writer.start()
+        go[0].set()
         time.sleep(4)
         private.kill("kafka")  # the bridge's sends now go unanswered
         time.sleep(10)
         private.up("kafka")
-        time.sleep(4)
+        # a broker recovering its log after a SIGKILL can take tens of seconds on a busy machine: the
+        # second outage starts once the bridge has seen the first one end, so each is logged on its own
+        _wait_for_line(log_path, "kafka is back after", bridge, timeout_s=240)
+        go[1].set()
         private.kill("redis")  # the writer and the bridge both lose Redis
         time.sleep(5)
         private.up("redis")
-        assert done.wait(180), "the writer finished"
+        writer.join(180)
+        assert not writer.is_alive(), "the writer finished"
         records = consume_all(settings, "shelf_events", expected=total, timeout_s=120)
         assert bridge.poll() is None, f"the bridge exited: {log_path.read_text()[-3000:]}"
     finally:

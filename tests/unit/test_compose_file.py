@@ -109,6 +109,14 @@ def test_every_variable_of_the_env_example_reaches_something_that_reads_it():
     assert unread == set()
 
 
+def test_the_env_example_is_only_comments_blank_lines_and_assignments():
+    # python-dotenv and compose both warn about and skip any other line, silently losing a setting
+    for number, line in enumerate((REPO_ROOT / ".env.example").read_text().splitlines(), start=1):
+        assert (
+            not line.strip() or line.startswith("#") or re.fullmatch(r"[A-Z][A-Z0-9_]*=.*", line)
+        ), f".env.example line {number}: {line!r}"
+
+
 def test_data_lives_in_named_volumes_kafka_included():
     declared = set(COMPOSE["volumes"])
     for name, body in SERVICES.items():
