@@ -270,6 +270,23 @@ class SupplierReceipt(Event):
     created_at: AwareDatetime
 
 
+class ShelfDay(Event):
+    """One shelf's day, as a fast-forwarded history closes it: the input of the demand features.
+    Stock is conserved: stock_close = stock_open + refill_units - removed_units - units_taken."""
+
+    shelf_id: str
+    day: date
+    stock_open: int = Field(ge=0)
+    stock_close: int = Field(ge=0)
+    units_taken: int  # pickups less putbacks by customers
+    units_sold: int = Field(ge=0)  # on the day's transactions
+    revenue: float
+    lost_sale_units: int = Field(ge=0)  # wanted from the empty shelf
+    refill_units: int = Field(ge=0)
+    removed_units: int = Field(ge=0)
+    discount: float = Field(ge=0, le=1)  # weekly and near-expiry combined, as the till priced it
+
+
 class ShelfPolicy(Event):
     """A row of config.shelf_policies as the CDC source publishes it. The scope is the shelf, else the
     subcategory, the category, or everything (all three unset: the global default)."""

@@ -41,6 +41,7 @@ TABLES: tuple[DeltaTable, ...] = (
     DeltaTable("ops", "wh_supplier_receipts", c.SupplierReceipt, ("receipt_id",)),
     DeltaTable("ops", "job_runs", c.JobRun, ("job", "run_key")),
     DeltaTable("analytics", "daily_discounts", c.DailyDiscount, ("shelf_id", "discount_date")),
+    DeltaTable("analytics", "shelf_daily", c.ShelfDay, ("shelf_id", "day")),
     # one quarantine per event stream, beside its dlq.<topic>
     *(DeltaTable("quarantine", source, c.DeadLetter, ()) for source in c.APPEND_ONLY),
 )

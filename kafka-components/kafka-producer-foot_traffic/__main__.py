@@ -4,7 +4,7 @@ import logging
 import sys
 import time
 
-from kafka_components.kafka_producer_foot_traffic.arrival_model import TrafficSettings
+from kafka_components.kafka_producer_foot_traffic.arrival_model import traffic_from
 from kafka_components.kafka_producer_foot_traffic.producer import FootTrafficProducer
 from simulated_time.clock import make_clock
 from smart_shelf.redis_client import connect_redis
@@ -19,12 +19,7 @@ def main() -> int:
     settings = start_service("kafka-producer-foot_traffic", FootTrafficSettings)
     client = connect_redis(settings)
     clock = make_clock(settings, client)
-    traffic = TrafficSettings(
-        base_daily_customers=settings.base_daily_customers or settings.default_daily_customers,
-        daily_customers=settings.daily_customers,
-        daily_variation_pct=settings.daily_variation_pct,
-        disable_daily_variation=settings.disable_daily_variation,
-    )
+    traffic = traffic_from(settings)
     producer = FootTrafficProducer(
         client,
         seed=settings.data_seed,

@@ -76,6 +76,16 @@ class TrafficSettings:
     disable_daily_variation: bool = False
 
 
+def traffic_from(settings) -> TrafficSettings:
+    """The arrival model's settings from FootTrafficSettings (BASE_DAILY_CUSTOMERS, else the default)."""
+    return TrafficSettings(
+        base_daily_customers=settings.base_daily_customers or settings.default_daily_customers,
+        daily_customers=settings.daily_customers,
+        daily_variation_pct=settings.daily_variation_pct,
+        disable_daily_variation=settings.disable_daily_variation,
+    )
+
+
 @dataclass(frozen=True)
 class Visit:
     position: int  # order of entry within the day, from 0

@@ -51,6 +51,24 @@ class Catalogue:
         scores = self.visibility * boost
         return scores / scores.sum()
 
+    def pick_cdf(self, discounts: dict[str, float]) -> np.ndarray:
+        """The cumulative pick probabilities, computed once per change of discounts for `draw`."""
+        return cumulative(self.pick_probabilities(discounts))
+
+
+def cumulative(probabilities) -> np.ndarray:
+    cdf = np.cumsum(np.asarray(probabilities, dtype=np.float64))
+    return cdf / cdf[-1]
+
+
+def draw(rng: np.random.Generator, cdf: np.ndarray) -> int:
+    """The index `rng.choice(len(p), p=p)` picks, from p's cumulative distribution: the same draw
+    from the same generator state (numpy's own method), without re-validating p on every call."""
+    return int(cdf.searchsorted(rng.random(), side="right"))
+
+
+_QUANTITY_CDF = cumulative(QUANTITY_P)
+
 
 @dataclass
 class Outcome:
@@ -82,7 +100,7 @@ def decide(
     seed: int,
     shopper: Shopper,
     catalogue: Catalogue,
-    probabilities: np.ndarray,
+    pick_cdf: np.ndarray,
     stock: dict[str, int],
     putback_prob: float,
 ) -> Outcome:
@@ -93,8 +111,8 @@ def decide(
     if wants_putback and held:
         shelf = held[int(rng.integers(len(held)))]
         return Outcome("putback", shelf, int(rng.integers(1, shopper.hands[shelf] + 1)))
-    shelf = catalogue.shelf_ids[int(rng.choice(len(catalogue.shelf_ids), p=probabilities))]
-    wanted = int(rng.choice(QUANTITIES, p=QUANTITY_P))
+    shelf = catalogue.shelf_ids[draw(rng, pick_cdf)]
+    wanted = QUANTITIES[draw(rng, _QUANTITY_CDF)]
     available = stock.get(shelf, 0)
     if available <= 0:
         return Outcome("lost_sale", shelf, 0, wanted)

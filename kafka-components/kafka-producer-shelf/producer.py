@@ -94,7 +94,7 @@ class ShelfProducer:
         self.stream, self.maxlen, self.prefix = stream, maxlen, prefix
         self.keys = ShelfProducerKeys(prefix)
         self.discounts: dict[str, float] = {}
-        self.probabilities = catalogue.pick_probabilities({})
+        self.pick_cdf = catalogue.pick_cdf({})
         # The snapshot seeds the ledger once; afterwards Redis holds the truth.
         if client.hsetnx(self._key("meta"), "stock_initialised", "1"):
             client.hset(self._key("stock"), mapping={s: int(q) for s, q in initial_stock.items()})
@@ -112,7 +112,7 @@ class ShelfProducer:
 
     def set_discounts(self, discounts: dict[str, float]) -> None:
         self.discounts = discounts
-        self.probabilities = self.catalogue.pick_probabilities(discounts)
+        self.pick_cdf = self.catalogue.pick_cdf(discounts)
 
     def admit(self, session: FootTrafficSession) -> bool:
         """Schedule a visit's actions; False for a customer already scheduled (a repeated session)."""
@@ -153,9 +153,7 @@ class ShelfProducer:
             at, customer = heapq.heappop(self._queue)
             shopper = self.shoppers[customer]
             index = shopper.next_action
-            outcome = decide(
-                self.seed, shopper, self.catalogue, self.probabilities, self.stock, self.putback_prob
-            )
+            outcome = decide(self.seed, shopper, self.catalogue, self.pick_cdf, self.stock, self.putback_prob)
             apply(outcome, shopper, self.stock)
             self._persist(shopper, index, outcome, at)
             self.stats[outcome.kind] = self.stats.get(outcome.kind, 0) + 1

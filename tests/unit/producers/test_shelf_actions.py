@@ -6,7 +6,15 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
-from kafka_components.kafka_producer_shelf.actions import Catalogue, Shopper, action_times, apply, decide
+from kafka_components.kafka_producer_shelf.actions import (
+    Catalogue,
+    Shopper,
+    action_times,
+    apply,
+    cumulative,
+    decide,
+    draw,
+)
 from smart_shelf.contracts import stable_id
 from smart_shelf.store.pricing import combine_discounts, effective_discounts, pick_score
 
@@ -44,14 +52,23 @@ def test_the_same_customer_always_gets_the_same_schedule():
 CATALOGUE = Catalogue(("A", "B", "C"), {"A": 500.0, "B": 250.0, "C": 100.0}, np.array([0.05, 0.10, 0.20]))
 
 
+def test_draw_is_numpys_choice_from_the_same_generator_state():
+    # the shelf producer's picks must not change with how they are drawn: same seed, same customers
+    p = np.random.default_rng(5).random(1142)
+    p /= p.sum()
+    cdf = cumulative(p)
+    by_choice, by_draw = np.random.default_rng(7), np.random.default_rng(7)
+    for _ in range(20_000):
+        assert int(by_choice.choice(len(p), p=p)) == draw(by_draw, cdf)
+        assert int(by_choice.choice(3, p=(0.6, 0.3, 0.1))) == draw(by_draw, cumulative((0.6, 0.3, 0.1)))
+
+
 def test_pick_frequencies_follow_pick_score():
-    probabilities = CATALOGUE.pick_probabilities({"A": 0.5})
+    pick_cdf = CATALOGUE.pick_cdf({"A": 0.5})
     stock = {"A": 10**9, "B": 10**9, "C": 10**9}
     picks = Counter()
     for n in range(6000):
-        outcome = decide(
-            42, Shopper(_customer(n), [ENTRY]), CATALOGUE, probabilities, stock, putback_prob=0.0
-        )
+        outcome = decide(42, Shopper(_customer(n), [ENTRY]), CATALOGUE, pick_cdf, stock, putback_prob=0.0)
         picks[outcome.shelf_id] += 1
     scores = {"A": pick_score(0.05, 0.5), "B": pick_score(0.10, 0), "C": pick_score(0.20, 0)}
     for shelf, score in scores.items():
@@ -66,22 +83,22 @@ def test_pick_frequencies_follow_pick_score():
     ],
 )
 def test_nobody_takes_what_is_not_on_the_shelf(stock, expected_kind, expected_max):
-    probabilities = CATALOGUE.pick_probabilities({})
+    pick_cdf = CATALOGUE.pick_cdf({})
     for n in range(300):
         outcome = decide(
-            42, Shopper(_customer(n), [ENTRY]), CATALOGUE, probabilities, dict(stock), putback_prob=0.0
+            42, Shopper(_customer(n), [ENTRY]), CATALOGUE, pick_cdf, dict(stock), putback_prob=0.0
         )
         assert outcome.kind == expected_kind and outcome.quantity <= expected_max
 
 
 def test_stock_is_conserved_through_a_shopping_trip():
-    probabilities = CATALOGUE.pick_probabilities({})
+    pick_cdf = CATALOGUE.pick_cdf({})
     stock = {"A": 5, "B": 3, "C": 2}
     initial = sum(stock.values())
     shoppers = [Shopper(_customer(n), [ENTRY] * 20) for n in range(30)]
     for shopper in shoppers:
         while not shopper.done:
-            apply(decide(42, shopper, CATALOGUE, probabilities, stock, putback_prob=0.3), shopper, stock)
+            apply(decide(42, shopper, CATALOGUE, pick_cdf, stock, putback_prob=0.3), shopper, stock)
             assert min(stock.values()) >= 0
             assert all(q > 0 for q in shopper.hands.values())
     in_hands = sum(sum(s.hands.values()) for s in shoppers)
@@ -92,16 +109,13 @@ def test_a_putback_returns_only_what_is_in_hand():
     shopper = Shopper(_customer(3), [ENTRY] * 50, hands={"B": 2})
     stock = {"A": 0, "B": 0, "C": 0}
     while shopper.hands:
-        outcome = decide(42, shopper, CATALOGUE, CATALOGUE.pick_probabilities({}), stock, putback_prob=1.0)
+        outcome = decide(42, shopper, CATALOGUE, CATALOGUE.pick_cdf({}), stock, putback_prob=1.0)
         assert outcome.kind == "putback" and outcome.shelf_id == "B"
         assert 1 <= outcome.quantity <= shopper.hands["B"]
         apply(outcome, shopper, stock)
     assert stock["B"] == 2
     # with empty hands a putback is impossible: the action becomes a pickup (here a lost sale for A/C)
-    assert (
-        decide(42, shopper, CATALOGUE, CATALOGUE.pick_probabilities({}), stock, putback_prob=1.0).kind
-        != "putback"
-    )
+    assert decide(42, shopper, CATALOGUE, CATALOGUE.pick_cdf({}), stock, putback_prob=1.0).kind != "putback"
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,101 @@
+"""make history DAYS=N: N days of the store from SIM_START, simulated in this process by the services'
+rules and written to the pipeline's Delta tables. Needs Postgres initialised (make up S=postgres-init),
+where the jobs open their ledgers and policies."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import resource
+import sys
+import time
+from datetime import datetime
+
+from kafka_components.kafka_producer_foot_traffic.arrival_model import traffic_from
+from smart_shelf.history.opening import open_floor, open_ledgers, operations_rules
+from smart_shelf.history.operations import Operations
+from smart_shelf.history.record import Lake, Recorder
+from smart_shelf.history.simulate import DayResult, History
+from smart_shelf.logs import configure_logging
+from smart_shelf.settings import FootTrafficSettings
+from smart_shelf.store.sources import load_weekly_discounts
+
+log = logging.getLogger("history")
+
+
+class HistoryError(ValueError):
+    """A setting that makes the history impossible, with what to change."""
+
+
+def check(days: int, start: datetime, lake: Lake) -> None:
+    if days < 1:
+        raise HistoryError(f"DAYS must be at least 1 (got {days})")
+    latest = lake.latest_event_time("raw/shelf_events", "timestamp")
+    if latest is not None and latest >= start:
+        raise HistoryError(
+            f"SIM_START {start.isoformat()} is in the past of the data in {lake.root} (shelf events up to "
+            f"{latest.isoformat()}): choose a later SIM_START, or `make reset` to start a new store"
+        )
+
+
+def day_line(n: int, days: int, result: DayResult, seconds: float) -> str:
+    return (
+        f"day {n:>3}/{days} {result.day:%Y-%m-%d %a}: {result.customers:,} customers, "
+        f"{result.transactions:,} transactions, {result.units_sold:,} units sold ({result.revenue:,.2f}), "
+        f"{result.lost_sale_units:,} lost, {result.shelves_out_of_stock} shelves empty at close, "
+        f"{result.refill_units:,} refilled, {result.removed_units:,} removed, "
+        f"{result.supplier_units:,} delivered  [{seconds:.1f}s]"
+    )
+
+
+def out_of_stock_rate(recorder: Recorder) -> float:
+    """Shelf-days on which a shelf was found empty (a lost sale) or closed empty, of all shelf-days."""
+    days = list(recorder.rows["shelf_daily"].values())
+    empty = sum(1 for d in days if d.lost_sale_units > 0 or d.stock_close == 0)
+    return empty / len(days) if days else 0.0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="make history", description=__doc__)
+    parser.add_argument("--days", type=int, default=91, help="simulated days (DAYS, default 91)")
+    args = parser.parse_args(argv)
+    settings = FootTrafficSettings()
+    configure_logging(settings.log_level)
+    start, seed, days = settings.sim_start, settings.data_seed, args.days
+    lake = Lake(settings.delta_root)
+    try:
+        check(days, start, lake)
+    except HistoryError as exc:
+        print(f"make history: {exc}", file=sys.stderr)
+        return 2
+    began = time.monotonic()
+    ops = Operations(open_ledgers(start), operations_rules(seed), Recorder())
+    history = History(
+        open_floor(settings, seed),
+        ops,
+        ops.out,
+        traffic_from(settings),
+        seed,
+        load_weekly_discounts(settings),
+    )
+    print(f"history: {days} days from {start.isoformat()}, seed {seed}, into {lake.root}", flush=True)
+    mark = time.monotonic()
+    for n, result in enumerate(history.run(start, days, flush=lake.append_events), start=1):
+        print(day_line(n, days, result, time.monotonic() - mark), flush=True)
+        mark = time.monotonic()
+    lake.append_events(ops.out.take_events())
+    lake.write_keyed(ops.out.rows)
+    elapsed = time.monotonic() - began
+    events = sum(ops.out.counts.values())
+    rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        f"history: {days} days to {history.end.isoformat()} in {elapsed:.1f}s ({elapsed / days:.2f}s per day, "
+        f"{events / elapsed:,.0f} events/s, {events:,} events), peak memory {rss_mib:,.0f} MiB; "
+        f"out-of-stock shelf-days {out_of_stock_rate(ops.out):.1%}",
+        flush=True,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

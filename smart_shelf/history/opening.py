@@ -1,0 +1,71 @@
+"""The store as it opens: every ledger and watch opened by its own job's start-up code.
+
+The Spark jobs open their per-shelf state from Postgres (ref.* and the policy views, which derive
+the policies from the store's data); the producers from the store inventory file. A history opens
+through the same functions, so it starts from the balances and policies the live pipeline would.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from kafka_components.kafka_producer_shelf.producer import catalogue_from_inventory
+from smart_shelf import settings as config
+from smart_shelf.history.floor import Floor, FloorRules
+from smart_shelf.history.operations import Ledgers, OperationsRules
+from smart_shelf.store.sources import load_inventory
+from spark_apps.batch_state_updater import job as batch_state
+from spark_apps.shelf_aggregator import job as shelf_aggregator
+from spark_apps.shelf_alert_engine import job as shelf_alert_engine
+from spark_apps.wh_aggregator import job as wh_aggregator
+from spark_apps.wh_alert_engine import job as wh_alert_engine
+from spark_apps.wh_batch_state_updater import job as wh_batch_state
+from spark_apps.wh_supplier_manager import job as supplier_manager
+from spark_apps.wh_supplier_manager.rules import Product
+
+
+def open_ledgers(start: datetime) -> Ledgers:
+    """Every job's opening state as of `start`, from Postgres."""
+    at = {"sim_start": start}
+    known, _ = shelf_alert_engine.shelves(config.ShelfAlertEngineSettings(**at))
+    wh_policies, _ = wh_alert_engine.policies(config.WarehouseAlertEngineSettings(**at))
+    products: dict[str, Product] = supplier_manager.products(config.SupplierManagerSettings(**at))
+    return Ledgers(
+        shelves=shelf_aggregator.opening_ledgers(config.ShelfAggregatorSettings(**at)),
+        store_batches=batch_state.opening_ledgers(config.BatchStateSettings(**at)),
+        warehouse=wh_aggregator.opening_ledgers(config.WarehouseAggregatorSettings(**at)),
+        wh_batches=wh_batch_state.opening_ledgers(config.WarehouseBatchSettings(**at)),
+        shelf_watches={shelf: shelf_alert_engine.open_watch(known, shelf) for shelf in known},
+        supplier_watches={shelf: wh_alert_engine.open_watch(wh_policies, shelf) for shelf in wh_policies},
+        products=products,
+    )
+
+
+def operations_rules(seed: int) -> OperationsRules:
+    supplier = config.SupplierManagerSettings()
+    discounts = config.DailyDiscountSettings()
+    return OperationsRules(
+        seed=seed,
+        calendar=supplier_manager.calendar(supplier),
+        refill_delay_minutes=config.RefillBridgeSettings().delay_minutes,
+        discount_min=discounts.discount_min,
+        discount_max=discounts.discount_max,
+        remove_mode=config.RemovalSettings().remove_mode,
+    )
+
+
+def open_floor(settings: config.Settings, seed: int) -> Floor:
+    """The shelf producer's view of the shelves and the POS producer's prices, from the inventory file.
+    The till waits a minute after a customer left, as the POS producer does at any speed."""
+    inventory = load_inventory(settings, max_wait_seconds=0)
+    catalogue, stock = catalogue_from_inventory(inventory)
+    prices = dict(zip(inventory["shelf_id"], inventory["item_price"].astype(float), strict=True))
+    shelf = config.ShelfProducerSettings()
+    pos = config.PosProducerSettings()
+    rules = FloorRules(
+        seed=seed,
+        putback_prob=shelf.putback_prob,
+        grace=timedelta(seconds=60),
+        max_age=timedelta(seconds=pos.max_session_age_sec),
+    )
+    return Floor(catalogue, stock, prices, rules)

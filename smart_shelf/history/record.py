@@ -1,0 +1,111 @@
+"""What a fast-forwarded history writes, and where: the pipeline's own Delta tables.
+
+Events are appended to their raw tables day by day (the raw sinks' tables, same schemas, same
+event ids); the keyed tables (states, alerts, plans, orders, receipts, discounts) keep the latest
+row per key, as the streaming mirrors MERGE them, and are written once at the end. Schemas come
+from the contracts through `spark_schemas`, the same StructTypes spark-init-delta creates the
+tables with, so Spark and the dashboard read history and live rows alike.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+import pyarrow as pa
+from deltalake import DeltaTable, write_deltalake
+from deltalake.exceptions import TableNotFoundError
+from pyspark.sql.pandas.types import to_arrow_schema
+
+from smart_shelf import delta_tables
+from smart_shelf.contracts import Event
+from smart_shelf.history.operations import Output
+from smart_shelf.spark_schemas import struct_type
+
+# topic -> its raw table; the alerts topic feeds the keyed ops/alerts instead
+RAW = {
+    "foot_traffic": "raw/foot_traffic",
+    "foot_traffic_realistic": "raw/foot_traffic_realistic",
+    "shelf_events": "raw/shelf_events",
+    "pos_transactions": "raw/pos_transactions",
+    "wh_events": "raw/wh_events",
+}
+KEYED = {
+    "alerts": "ops/alerts",
+    "shelf_state": "cleansed/shelf_state",
+    "wh_state": "cleansed/wh_state",
+    "shelf_batch_state": "cleansed/shelf_batch_state",
+    "wh_batch_state": "cleansed/wh_batch_state",
+    "shelf_restock_plan": "ops/shelf_restock_plan",
+    "wh_supplier_plan": "ops/wh_supplier_plan",
+    "wh_supplier_orders": "ops/wh_supplier_orders",
+    "wh_supplier_receipts": "ops/wh_supplier_receipts",
+    "daily_discounts": "analytics/daily_discounts",
+    "shelf_daily": "analytics/shelf_daily",
+}
+
+
+class Recorder(Output):
+    """Keeps the events of the current day and the latest row of every keyed table."""
+
+    def __init__(self):
+        self.events: dict[str, list[Event]] = defaultdict(list)
+        self.rows: dict[str, dict[tuple, Event]] = defaultdict(dict)
+        self.counts: dict[str, int] = defaultdict(int)
+
+    def event(self, topic: str, event: Event) -> None:
+        if topic in KEYED:
+            self.row(topic, event)
+            return
+        self.events[topic].append(event)
+        self.counts[topic] += 1
+
+    def row(self, table: str, row: Event) -> None:
+        keys = delta_tables.BY_PATH[KEYED[table]].keys
+        self.rows[table][tuple(getattr(row, k) for k in keys)] = row
+
+    def take_events(self) -> dict[str, list[Event]]:
+        events, self.events = self.events, defaultdict(list)
+        return dict(events)
+
+
+def arrow_table(relative_path: str, rows: list[Event]) -> pa.Table:
+    model = delta_tables.BY_PATH[relative_path].model
+    schema = to_arrow_schema(struct_type(model))
+    return pa.Table.from_pylist([row.model_dump() for row in rows], schema=schema)
+
+
+class Lake:
+    """Writes into the Delta tables under `root` (DELTA_ROOT)."""
+
+    def __init__(self, root: Path):
+        self.root = root
+
+    def path(self, relative_path: str) -> Path:
+        return self.root / relative_path
+
+    def append_events(self, events: dict[str, list[Event]]) -> None:
+        for topic, rows in sorted(events.items()):
+            if rows:
+                self._write(RAW[topic], rows, "append")
+
+    def write_keyed(self, rows: dict[str, dict[tuple, Event]]) -> None:
+        """Each keyed table's rows, keys in order, over whatever the table held."""
+        for table, by_key in sorted(rows.items()):
+            if by_key:
+                self._write(KEYED[table], [by_key[k] for k in sorted(by_key)], "overwrite")
+
+    def _write(self, relative_path: str, rows: list[Event], mode: str) -> None:
+        table = arrow_table(relative_path, rows)
+        write_deltalake(str(self.path(relative_path)), table, mode=mode)
+
+    def latest_event_time(self, relative_path: str, column: str):
+        """The newest `column` value of a table, None when it is missing or empty."""
+        try:
+            dataset = DeltaTable(str(self.path(relative_path))).to_pyarrow_dataset()
+        except TableNotFoundError:
+            return None
+        values = dataset.to_table(columns=[column]).column(column)
+        if len(values) == 0:
+            return None
+        return pa.compute.max(values).as_py()
