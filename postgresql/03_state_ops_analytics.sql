@@ -219,6 +219,24 @@ CREATE TABLE IF NOT EXISTS analytics.daily_discounts (
 );
 CREATE INDEX IF NOT EXISTS daily_discounts_date ON analytics.daily_discounts (discount_date);
 
+-- One shelf's day as a fast-forwarded history closes it (make history; contracts.ShelfDay): the input
+-- of the demand features. stock_close = stock_open + refill_units - removed_units - units_taken.
+CREATE TABLE IF NOT EXISTS analytics.shelf_daily (
+    shelf_id        TEXT NOT NULL REFERENCES ref.store_inventory (shelf_id),
+    day             DATE NOT NULL,
+    stock_open      INT  NOT NULL CHECK (stock_open >= 0),
+    stock_close     INT  NOT NULL CHECK (stock_close >= 0),
+    units_taken     INT  NOT NULL,
+    units_sold      INT  NOT NULL CHECK (units_sold >= 0),
+    revenue         NUMERIC(12,2) NOT NULL,
+    lost_sale_units INT  NOT NULL CHECK (lost_sale_units >= 0),
+    refill_units    INT  NOT NULL CHECK (refill_units >= 0),
+    removed_units   INT  NOT NULL CHECK (removed_units >= 0),
+    discount        NUMERIC(6,4) NOT NULL CHECK (discount BETWEEN 0 AND 1),
+    PRIMARY KEY (shelf_id, day)
+);
+CREATE INDEX IF NOT EXISTS shelf_daily_day ON analytics.shelf_daily (day);
+
 CREATE TABLE IF NOT EXISTS analytics.shelf_daily_features (
     shelf_id                TEXT NOT NULL REFERENCES ref.store_inventory (shelf_id),
     feature_date            DATE NOT NULL,

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import psycopg2
 import psycopg2.extensions
 from psycopg2 import sql
+from psycopg2.extras import execute_values
 
 from smart_shelf.paths import SQL_DIR
 from smart_shelf.retry import retry
 from smart_shelf.settings import Settings
 
 log = logging.getLogger(__name__)
+PG_BATCH_ROWS = 1000
 
 
 def connect_postgres(
@@ -88,3 +91,78 @@ def fetch_rows(settings: Settings, query: str, params: tuple = ()) -> list[dict]
             return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
     finally:
         conn.close()
+
+
+def upsert_rows(
+    settings: Settings,
+    table: str,
+    columns: Sequence[str],
+    rows: Iterable[tuple],
+    key_columns: Sequence[str],
+    *,
+    update: bool = True,
+    update_when: str | None = None,
+    on_reject: Callable[[tuple, str], None] | None = None,
+) -> int:
+    """INSERT .. ON CONFLICT (keys) DO UPDATE (or DO NOTHING): replaying a batch changes nothing.
+
+    `update_when`: a condition on the row (`t`) and the proposed one (`EXCLUDED`) for the update,
+    e.g. "EXCLUDED.status >= t.status" so that a status only moves forward.
+
+    Rows are written in chunks of PG_BATCH_ROWS, one statement each.
+    """
+    schema_name, _, table_name = table.rpartition(".")
+    target = sql.Identifier(schema_name, table_name) if schema_name else sql.Identifier(table_name)
+    conflict = sql.SQL(", ").join(map(sql.Identifier, key_columns))
+    updates = [c for c in columns if c not in key_columns]
+    if update and updates:
+        action = sql.SQL("DO UPDATE SET ") + sql.SQL(", ").join(
+            sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(c)) for c in updates
+        )
+        if update_when:
+            action += sql.SQL(" WHERE ") + sql.SQL(update_when)
+    else:
+        action = sql.SQL("DO NOTHING")
+    statement = sql.SQL("INSERT INTO {} AS t ({}) VALUES %s ON CONFLICT ({}) {}").format(
+        target, sql.SQL(", ").join(map(sql.Identifier, columns)), conflict, action
+    )
+    written = 0
+    conn = connect_postgres(settings, deadline_seconds=120)
+    try:
+        with conn, conn.cursor() as cur:
+            query = statement.as_string(cur)
+            chunk: list[tuple] = []
+            for row in rows:
+                chunk.append(row)
+                if len(chunk) >= PG_BATCH_ROWS:
+                    written += _write_chunk(cur, query, chunk, on_reject)
+                    chunk = []
+            if chunk:
+                written += _write_chunk(cur, query, chunk, on_reject)
+    finally:
+        conn.close()
+    return written
+
+
+def _write_chunk(cur, query: str, chunk: list[tuple], on_reject: Callable[[tuple, str], None] | None) -> int:
+    """The chunk in one statement; with `on_reject`, a chunk a constraint refuses is written row by
+    row instead, and each refused row is handed to on_reject with the database's reason."""
+    if on_reject is None:
+        execute_values(cur, query, chunk)
+        return len(chunk)
+    try:
+        cur.execute("SAVEPOINT chunk")
+        execute_values(cur, query, chunk)
+        return len(chunk)
+    except psycopg2.IntegrityError:
+        cur.execute("ROLLBACK TO SAVEPOINT chunk")
+    written = 0
+    for row in chunk:
+        try:
+            cur.execute("SAVEPOINT one")
+            execute_values(cur, query, [row])
+            written += 1
+        except psycopg2.IntegrityError as exc:
+            cur.execute("ROLLBACK TO SAVEPOINT one")
+            on_reject(row, str(exc).strip().splitlines()[0])
+    return written

@@ -9,20 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-import psycopg2
-from psycopg2 import sql
-from psycopg2.extras import execute_values
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.streaming import StreamingQuery
 
 from smart_shelf.contracts import Event
-from smart_shelf.postgres_client import connect_postgres
+from smart_shelf.postgres_client import upsert_rows
 from smart_shelf.settings import Settings
 from smart_shelf.spark import checkpoint_path, trigger
 from smart_shelf.spark_schemas import invalid_reason, struct_type
-
-PG_BATCH_ROWS = 1000
 
 
 def read_topic(
@@ -144,70 +139,20 @@ def upsert_postgres(
     update_when: str | None = None,
     on_reject: Callable[[tuple, str], None] | None = None,
 ) -> int:
-    """INSERT .. ON CONFLICT (keys) DO UPDATE (or DO NOTHING): replaying a batch changes nothing.
-
-    `update_when`: a condition on the row (`t`) and the proposed one (`EXCLUDED`) for the update,
-    e.g. "EXCLUDED.status >= t.status" so that a status only moves forward.
-
-    Rows are streamed from the executors to the driver in chunks; meant for operational tables
-    (states, alerts, plans), not raw event volumes, which belong in Delta.
-    """
-    columns = df.columns
-    schema_name, _, table_name = table.rpartition(".")
-    target = sql.Identifier(schema_name, table_name) if schema_name else sql.Identifier(table_name)
-    conflict = sql.SQL(", ").join(map(sql.Identifier, key_columns))
-    updates = [c for c in columns if c not in key_columns]
-    if update and updates:
-        action = sql.SQL("DO UPDATE SET ") + sql.SQL(", ").join(
-            sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(c)) for c in updates
-        )
-        if update_when:
-            action += sql.SQL(" WHERE ") + sql.SQL(update_when)
-    else:
-        action = sql.SQL("DO NOTHING")
-    statement = sql.SQL("INSERT INTO {} AS t ({}) VALUES %s ON CONFLICT ({}) {}").format(
-        target, sql.SQL(", ").join(map(sql.Identifier, columns)), conflict, action
+    """The frame's rows upserted into `table` (postgres_client.upsert_rows), streamed from the
+    executors to the driver in chunks; meant for operational tables (states, alerts, plans), not raw
+    event volumes, which belong in Delta."""
+    rows = (tuple(row) for row in df.toLocalIterator())
+    return upsert_rows(
+        settings,
+        table,
+        df.columns,
+        rows,
+        key_columns,
+        update=update,
+        update_when=update_when,
+        on_reject=on_reject,
     )
-    written = 0
-    conn = connect_postgres(settings, deadline_seconds=120)
-    try:
-        with conn, conn.cursor() as cur:
-            query = statement.as_string(cur)
-            chunk: list[tuple] = []
-            for row in df.toLocalIterator():
-                chunk.append(tuple(row))
-                if len(chunk) >= PG_BATCH_ROWS:
-                    written += _write_chunk(cur, query, chunk, on_reject)
-                    chunk = []
-            if chunk:
-                written += _write_chunk(cur, query, chunk, on_reject)
-    finally:
-        conn.close()
-    return written
-
-
-def _write_chunk(cur, query: str, chunk: list[tuple], on_reject: Callable[[tuple, str], None] | None) -> int:
-    """The chunk in one statement; with `on_reject`, a chunk a constraint refuses is written row by
-    row instead, and each refused row is handed to on_reject with the database's reason."""
-    if on_reject is None:
-        execute_values(cur, query, chunk)
-        return len(chunk)
-    try:
-        cur.execute("SAVEPOINT chunk")
-        execute_values(cur, query, chunk)
-        return len(chunk)
-    except psycopg2.IntegrityError:
-        cur.execute("ROLLBACK TO SAVEPOINT chunk")
-    written = 0
-    for row in chunk:
-        try:
-            cur.execute("SAVEPOINT one")
-            execute_values(cur, query, [row])
-            written += 1
-        except psycopg2.IntegrityError as exc:
-            cur.execute("ROLLBACK TO SAVEPOINT one")
-            on_reject(row, str(exc).strip().splitlines()[0])
-    return written
 
 
 def dead_letters_out(

@@ -66,6 +66,19 @@ def struct_type(model: type[Event]) -> T.StructType:
     return T.StructType(fields)
 
 
+def delta_schema(schema: T.StructType) -> T.StructType:
+    """Delta enforces NOT NULL on top-level columns only; nested fields inside arrays become nullable."""
+
+    def relax(data_type: T.DataType) -> T.DataType:
+        if isinstance(data_type, T.ArrayType):
+            return T.ArrayType(relax(data_type.elementType), containsNull=True)
+        if isinstance(data_type, T.StructType):
+            return T.StructType([T.StructField(f.name, relax(f.dataType), True) for f in data_type.fields])
+        return data_type
+
+    return T.StructType([T.StructField(f.name, relax(f.dataType), f.nullable) for f in schema.fields])
+
+
 def required_fields(model: type[Event]) -> list[str]:
     return [name for name, info in model.model_fields.items() if _is_required(info)]
 

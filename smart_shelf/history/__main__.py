@@ -1,6 +1,6 @@
 """make history DAYS=N: N days of the store from SIM_START, simulated in this process by the services'
-rules and written to the pipeline's Delta tables. Needs Postgres initialised (make up S=postgres-init),
-where the jobs open their ledgers and policies."""
+rules and written to the pipeline's Delta tables and Postgres. Needs Postgres initialised (make history
+starts it: make up S=postgres-init), where the jobs open their ledgers and policies."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from datetime import datetime
 from kafka_components.kafka_producer_foot_traffic.arrival_model import traffic_from
 from smart_shelf.history.opening import open_floor, open_ledgers, operations_rules
 from smart_shelf.history.operations import Operations
+from smart_shelf.history.postgres_out import PostgresOut
 from smart_shelf.history.record import Lake, Recorder
 from smart_shelf.history.simulate import DayResult, History
 from smart_shelf.logs import configure_logging
@@ -80,11 +81,18 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(f"history: {days} days from {start.isoformat()}, seed {seed}, into {lake.root}", flush=True)
     mark = time.monotonic()
-    for n, result in enumerate(history.run(start, days, flush=lake.append_events), start=1):
+    postgres = PostgresOut(settings)
+
+    def flush(events: dict) -> None:
+        lake.append_events(events)
+        postgres.write_day(events)
+
+    for n, result in enumerate(history.run(start, days, flush=flush), start=1):
         print(day_line(n, days, result, time.monotonic() - mark), flush=True)
         mark = time.monotonic()
-    lake.append_events(ops.out.take_events())
+    print("history: writing the closing state, alerts, plans, orders and day summaries", flush=True)
     lake.write_keyed(ops.out.rows)
+    postgres.write_keyed(ops.out.rows)
     elapsed = time.monotonic() - began
     events = sum(ops.out.counts.values())
     rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

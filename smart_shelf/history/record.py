@@ -20,7 +20,7 @@ from pyspark.sql.pandas.types import to_arrow_schema
 from smart_shelf import delta_tables
 from smart_shelf.contracts import Event
 from smart_shelf.history.operations import Output
-from smart_shelf.spark_schemas import struct_type
+from smart_shelf.spark_schemas import delta_schema, struct_type
 
 # topic -> its raw table; the alerts topic feeds the keyed ops/alerts instead
 RAW = {
@@ -54,6 +54,9 @@ class Recorder(Output):
         self.counts: dict[str, int] = defaultdict(int)
 
     def event(self, topic: str, event: Event) -> None:
+        if topic == "alerts" and event.updated_at is None:
+            # as alerts-sink stores an alert: updated when it was created until its status moves
+            event = event.model_copy(update={"updated_at": event.created_at})
         if topic in KEYED:
             self.row(topic, event)
             return
@@ -71,7 +74,7 @@ class Recorder(Output):
 
 def arrow_table(relative_path: str, rows: list[Event]) -> pa.Table:
     model = delta_tables.BY_PATH[relative_path].model
-    schema = to_arrow_schema(struct_type(model))
+    schema = to_arrow_schema(delta_schema(struct_type(model)))  # as spark-init-delta creates it
     return pa.Table.from_pylist([row.model_dump() for row in rows], schema=schema)
 
 

@@ -12,6 +12,7 @@ import logging
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
+from smart_shelf.contracts import PosTransaction
 from smart_shelf.settings import Settings
 from smart_shelf.spark_io import upsert_postgres
 
@@ -48,6 +49,43 @@ def pos_lines(events: DataFrame) -> DataFrame:
         "item.batch_code",
         "item.expiry_date",
     )
+
+
+def header_row(transaction: PosTransaction) -> tuple:
+    """pos_headers for one transaction held in memory (a history run writes without Spark)."""
+    total_items = sum(item.quantity for item in transaction.items)
+    total_amount = round(sum(item.total_price for item in transaction.items), 2)
+    return (
+        transaction.transaction_id,
+        transaction.customer_id,
+        transaction.timestamp,
+        total_items,
+        total_amount,
+    )
+
+
+def line_rows(transaction: PosTransaction) -> list[tuple]:
+    """pos_lines for one transaction held in memory."""
+    return [
+        (
+            transaction.transaction_id,
+            n,
+            i.item_id,
+            i.quantity,
+            i.unit_price,
+            i.discount,
+            i.total_price,
+            i.batch_code,
+            i.expiry_date,
+        )
+        for n, i in enumerate(transaction.items, start=1)
+    ]
+
+
+HEADER_COLUMNS = ("transaction_id", "customer_id", "timestamp", "total_items", "total_amount")
+LINE_COLUMNS = (
+    "transaction_id", "line_no", "shelf_id", "quantity", "unit_price", "discount", "total_price", "batch_code", "expiry_date",
+)  # fmt: skip
 
 
 def write_pos_tables(events: DataFrame, settings: Settings) -> None:

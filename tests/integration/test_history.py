@@ -1,0 +1,130 @@
+"""make history against a Postgres of its own: two days written to Delta and Postgres, consistent with
+themselves and with each other, readable and appendable by Spark, and the same twice over."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import psycopg2
+import pytest
+from deltalake import DeltaTable
+
+from smart_shelf.delta_tables import TABLES
+from smart_shelf.history.record import KEYED, RAW
+from smart_shelf.runner.manifest import load_manifest
+from tests.integration.private_stack import PrivateStack
+
+DAYS = 2
+SHELVES = 1142
+
+
+def _history(env: dict, delta_root, days: int = DAYS) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "smart_shelf.history", "--days", str(days)],
+        env={**env, "DELTA_ROOT": str(delta_root)},
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    root = tmp_path_factory.mktemp("history")
+    apps = [s for s in load_manifest() if s.name in ("postgres", "data-generator", "postgres-init")]
+    stack = PrivateStack(root, apps, infra=[])
+    stack.up("postgres-init")
+    try:
+        done = _history(stack.env, root / "delta")
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+        yield stack, root / "delta", done.stdout
+    finally:
+        stack.down()
+
+
+def _pg(stack):
+    return psycopg2.connect(stack.settings.pg_dsn())
+
+
+def _lake(root, relative_path: str):
+    return DeltaTable(str(root / relative_path)).to_pyarrow_table()
+
+
+def test_it_reports_each_day_and_a_summary(run):
+    _, _, out = run
+    assert "day   1/2 2026-01-01 Thu:" in out and "day   2/2 2026-01-02 Fri:" in out
+    assert "events/s" in out and "out-of-stock shelf-days" in out
+
+
+def test_postgres_holds_the_days_the_transactions_and_the_closing_state_of_the_lake(run):
+    stack, delta, _ = run
+    with _pg(stack) as conn, conn.cursor() as cur:
+        cur.execute(
+            "SELECT count(*), count(*) FILTER (WHERE stock_close <> stock_open + refill_units - removed_units"
+            " - units_taken), sum(units_sold) FROM analytics.shelf_daily"
+        )
+        days, unbalanced, sold = cur.fetchone()
+        assert (days, unbalanced) == (DAYS * SHELVES, 0) and sold > 0
+        cur.execute("SELECT count(*) FROM ops.pos_transactions")
+        assert cur.fetchone()[0] == _lake(delta, "raw/pos_transactions").num_rows
+        cur.execute("SELECT sum(quantity) FROM ops.pos_transaction_items")
+        lines = _lake(delta, "raw/pos_transactions").column("items").to_pylist()
+        assert cur.fetchone()[0] == sum(i["quantity"] for items in lines for i in items)
+        cur.execute("SELECT shelf_id, current_stock FROM state.shelf_state")
+        in_pg = dict(cur.fetchall())
+        lake = _lake(delta, "cleansed/shelf_state").to_pydict()
+        assert (
+            in_pg == dict(zip(lake["shelf_id"], lake["current_stock"], strict=True)) and len(in_pg) == SHELVES
+        )
+        # the store batches add up to the shelf's stock, the warehouse batches to the warehouse's
+        cur.execute(
+            "SELECT count(*) FROM state.shelf_state s LEFT JOIN (SELECT shelf_id, sum(batch_quantity_store) q"
+            " FROM state.shelf_batch_state GROUP BY shelf_id) b USING (shelf_id)"
+            " WHERE s.current_stock <> coalesce(b.q, 0)"
+        )
+        assert cur.fetchone()[0] == 0
+        cur.execute(
+            "SELECT count(*) FROM state.wh_state s LEFT JOIN (SELECT shelf_id, sum(batch_quantity_warehouse) q"
+            " FROM state.wh_batch_state GROUP BY shelf_id) b USING (shelf_id)"
+            " WHERE s.wh_current_stock <> coalesce(b.q, 0)"
+        )
+        assert cur.fetchone()[0] == 0
+        cur.execute("SELECT count(*) FROM ops.shelf_restock_plan WHERE status IN ('pending', 'issued')")
+        assert cur.fetchone()[0] <= SHELVES
+        cur.execute("SELECT count(*), count(DISTINCT event_type) FROM ops.alerts")
+        alerts, kinds = cur.fetchone()
+        assert alerts > 0 and kinds >= 2
+
+
+def test_a_second_run_over_the_same_days_is_refused_and_elsewhere_gives_the_same_tables(run, tmp_path):
+    # (before Spark appends to the lake below)
+    stack, delta, _ = run
+    again = _history(stack.env, delta)
+    assert again.returncode == 2 and "SIM_START 2026-01-01T07:00:00+00:00 is in the past" in again.stderr
+    other = _history(stack.env, tmp_path / "delta")
+    assert other.returncode == 0, other.stderr[-3000:]
+    for relative in sorted({*RAW.values(), *KEYED.values()}):
+        first, second = _lake(delta, relative), _lake(tmp_path / "delta", relative)
+        order = [(key, "ascending") for key in _keys(relative)]
+        assert first.sort_by(order).equals(second.sort_by(order)), relative
+
+
+def test_spark_reads_every_table_and_appends_to_them(run, spark):
+    from smart_shelf.spark_io import append_delta
+    from spark_apps.spark_init_delta.create import create_tables
+
+    _, delta, _ = run
+    written = {*RAW.values(), *KEYED.values()}
+    created = create_tables(spark, str(delta))  # spark-init-delta after a history: only what it lacks
+    assert {str(p).removeprefix(f"{delta}/") for p in created} == {t.relative_path for t in TABLES} - written
+    for relative in sorted(written):
+        assert spark.read.format("delta").load(str(delta / relative)).count() > 0, relative
+    events = spark.read.format("delta").load(str(delta / "raw/shelf_events"))
+    before = events.count()
+    append_delta(events.limit(3), str(delta / "raw/shelf_events"), "test-history/append", 0)
+    assert spark.read.format("delta").load(str(delta / "raw/shelf_events")).count() == before + 3
+
+
+def _keys(relative: str) -> tuple[str, ...]:
+    return next(t.keys for t in TABLES if t.relative_path == relative)

@@ -1,0 +1,45 @@
+"""make history refuses what it cannot do, at once, naming the setting."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from smart_shelf.contracts import ShelfEvent
+from smart_shelf.history.__main__ import HistoryError, check, main
+from smart_shelf.history.record import Lake
+from tests.unit.history.store import START
+
+
+def _event(at) -> ShelfEvent:
+    return ShelfEvent(
+        event_id="e1",
+        event_type="pickup",
+        customer_id="c1",
+        item_id="A",
+        quantity=1,
+        weight=1.0,
+        timestamp=at,
+    )
+
+
+@pytest.mark.parametrize("days", [0, -3])
+def test_days_below_one_is_refused(tmp_path, days):
+    with pytest.raises(HistoryError, match="DAYS must be at least 1"):
+        check(days, START, Lake(tmp_path))
+
+
+def test_a_start_in_the_past_of_the_lake_is_refused_and_a_later_one_accepted(tmp_path):
+    lake = Lake(tmp_path)
+    check(3, START, lake)  # an empty lake
+    lake.append_events({"shelf_events": [_event(START + timedelta(days=2))]})
+    with pytest.raises(HistoryError, match="SIM_START 2026-01-01T07:00:00\\+00:00 is in the past"):
+        check(3, START, lake)
+    check(3, START + timedelta(days=2, seconds=1), lake)
+
+
+def test_the_command_exits_with_the_message_and_status_2(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("DELTA_ROOT", str(tmp_path))
+    assert main(["--days", "0"]) == 2
+    assert "make history: DAYS must be at least 1 (got 0)" in capsys.readouterr().err
