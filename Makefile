@@ -39,7 +39,7 @@ logs: ## follow one service's log: make logs S=kafka
 	@$(RUNNER) logs $(S)
 
 history: setup ## fast-forward DAYS (default 91) simulated days from SIM_START into Delta and Postgres
-	@$(RUNNER) up postgres-init
+	@$(RUNNER) up postgres-init redis
 	@$(PY) -m smart_shelf.history --days $(or $(DAYS),91)
 
 reconcile: ## check the ledgers against their events (on a quiet pipeline: producers stopped)

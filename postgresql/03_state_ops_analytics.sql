@@ -188,6 +188,16 @@ CREATE TABLE IF NOT EXISTS ops.shelf_refills (
 );
 CREATE INDEX IF NOT EXISTS shelf_refills_due ON ops.shelf_refills (due_at) WHERE delivered_at IS NULL;
 
+-- What a fast-forwarded history (make history) hands to the live jobs: one row per job and shelf, the
+-- job's per-shelf state as its own dumps() writes it (smart_shelf/handover.py). Empty without history.
+CREATE TABLE IF NOT EXISTS ops.handover (
+    job       TEXT NOT NULL,
+    shelf_id  TEXT NOT NULL,
+    state     TEXT NOT NULL,
+    handed_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (job, shelf_id)
+);
+
 CREATE TABLE IF NOT EXISTS ops.pos_transactions (
     transaction_id TEXT PRIMARY KEY,
     customer_id    TEXT NOT NULL,

@@ -15,6 +15,7 @@ from kafka_components.kafka_producer_shelf.producer import (
     RESTOCK_CUSTOMER,
     ShelfProducer,
     catalogue_from_inventory,
+    handed_over_stock,
 )
 from simulated_time.clock import make_clock
 from smart_shelf.contracts import FootTrafficSession, ShelfEvent
@@ -34,6 +35,7 @@ def main() -> int:
     catalogue, snapshot = catalogue_from_inventory(
         load_inventory(settings, settings.store_file_retry_seconds)
     )
+    snapshot.update(handed_over_stock(settings))  # where a history left the shelves, if one ran
     weekly = load_weekly_discounts(settings)
     client = connect_redis(settings)
     clock = make_clock(settings, client)

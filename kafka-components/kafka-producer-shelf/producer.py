@@ -25,6 +25,7 @@ from kafka_components.kafka_producer_shelf.actions import (
     apply,
     decide,
 )
+from smart_shelf import handover
 from smart_shelf.contracts import (
     STREAM_DATA_FIELD,
     STREAM_KEY_FIELD,
@@ -36,6 +37,7 @@ from smart_shelf.contracts import (
 from smart_shelf.redis_client import SHELF_PRODUCER_PREFIX, ShelfProducerKeys, lost_sales_key
 
 log = logging.getLogger(__name__)
+HANDOVER_JOB = "kafka-producer-shelf"
 RESTOCK_CUSTOMER = "restock_bot"
 REMOVAL_CUSTOMER = "removal_bot"
 # Add ARGV[3] units (negative: take them) to shelf ARGV[2], never below zero, unless event ARGV[1] was
@@ -204,6 +206,11 @@ def _shopper_to_json(shopper: Shopper) -> str:
 def _shopper_from_json(customer: str, raw: str) -> Shopper:
     data = json.loads(raw)
     return Shopper(customer, [datetime.fromisoformat(t) for t in data["times"]], data["next"], data["hands"])
+
+
+def handed_over_stock(settings) -> dict[str, int]:
+    """The shelves' stock as a history left them (smart_shelf.handover); empty without a history."""
+    return {shelf: int(units) for shelf, units in handover.load(settings, HANDOVER_JOB).items()}
 
 
 def catalogue_from_inventory(inventory) -> tuple[Catalogue, dict[str, int]]:

@@ -12,12 +12,15 @@ import time
 from datetime import datetime
 
 from kafka_components.kafka_producer_foot_traffic.arrival_model import traffic_from
-from smart_shelf.history.opening import open_floor, open_ledgers, operations_rules
+from simulated_time.clock import publish
+from smart_shelf import handover
+from smart_shelf.history.opening import hand_over, open_floor, open_ledgers, operations_rules
 from smart_shelf.history.operations import Operations
 from smart_shelf.history.postgres_out import PostgresOut
 from smart_shelf.history.record import Lake, Recorder
 from smart_shelf.history.simulate import DayResult, History
 from smart_shelf.logs import configure_logging
+from smart_shelf.redis_client import connect_redis
 from smart_shelf.settings import FootTrafficSettings
 from smart_shelf.store.sources import load_weekly_discounts
 
@@ -28,9 +31,21 @@ class HistoryError(ValueError):
     """A setting that makes the history impossible, with what to change."""
 
 
-def check(days: int, start: datetime, lake: Lake) -> None:
+def check_days(days: int, sim_days: int = 365) -> None:
     if days < 1:
         raise HistoryError(f"DAYS must be at least 1 (got {days})")
+    if days >= sim_days:
+        raise HistoryError(f"DAYS ({days}) must leave some of SIM_DAYS ({sim_days}) for the live store")
+
+
+def check_start(start: datetime, lake: Lake, handed_at: datetime | None = None) -> None:
+    """History starts after any data the store has: neither before the end of an earlier history nor
+    inside the events of the lake."""
+    if handed_at is not None and start < handed_at:
+        raise HistoryError(
+            f"SIM_START {start.isoformat()} is before the end of the last history ({handed_at.isoformat()}), "
+            "where the store's ledgers now stand: choose a later SIM_START, or `make reset` to start a new store"
+        )
     latest = lake.latest_event_time("raw/shelf_events", "timestamp")
     if latest is not None and latest >= start:
         raise HistoryError(
@@ -56,6 +71,19 @@ def out_of_stock_rate(recorder: Recorder) -> float:
     return empty / len(days) if days else 0.0
 
 
+def clock_at(settings: FootTrafficSettings, moment: datetime) -> None:
+    """The simulated clock's last published time: sim-clock resumes the live store from there."""
+    try:
+        client = connect_redis(settings, deadline_seconds=30)
+    except Exception as exc:  # the history is written; only the live start point is missing
+        log.warning(
+            "Redis unreachable (%s): start the live store at %s with SIM_START", exc, moment.isoformat()
+        )
+        return
+    publish(client, moment)
+    print(f"history: the simulated clock resumes at {moment.isoformat()} (make demo continues from there)")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make history", description=__doc__)
     parser.add_argument("--days", type=int, default=91, help="simulated days (DAYS, default 91)")
@@ -65,7 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     start, seed, days = settings.sim_start, settings.data_seed, args.days
     lake = Lake(settings.delta_root)
     try:
-        check(days, start, lake)
+        check_days(days, settings.sim_days)
+        check_start(start, lake, handover.handed_at(settings))
     except HistoryError as exc:
         print(f"make history: {exc}", file=sys.stderr)
         return 2
@@ -93,6 +122,8 @@ def main(argv: list[str] | None = None) -> int:
     print("history: writing the closing state, alerts, plans, orders and day summaries", flush=True)
     lake.write_keyed(ops.out.rows)
     postgres.write_keyed(ops.out.rows)
+    hand_over(settings, ops.ledgers, history.floor, history.end)
+    clock_at(settings, history.end)
     elapsed = time.monotonic() - began
     events = sum(ops.out.counts.values())
     rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -9,7 +9,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from kafka_components.kafka_producer_shelf.producer import catalogue_from_inventory
+from kafka_components.kafka_producer_shelf.producer import (
+    HANDOVER_JOB,
+    catalogue_from_inventory,
+    handed_over_stock,
+)
+from smart_shelf import handover
 from smart_shelf import settings as config
 from smart_shelf.history.floor import Floor, FloorRules
 from smart_shelf.history.operations import Ledgers, OperationsRules
@@ -17,6 +22,7 @@ from smart_shelf.store.sources import load_inventory
 from spark_apps.batch_state_updater import job as batch_state
 from spark_apps.shelf_aggregator import job as shelf_aggregator
 from spark_apps.shelf_alert_engine import job as shelf_alert_engine
+from spark_apps.shelf_restock_manager import job as restock_manager
 from spark_apps.wh_aggregator import job as wh_aggregator
 from spark_apps.wh_alert_engine import job as wh_alert_engine
 from spark_apps.wh_batch_state_updater import job as wh_batch_state
@@ -25,20 +31,44 @@ from spark_apps.wh_supplier_manager.rules import Product
 
 
 def open_ledgers(start: datetime) -> Ledgers:
-    """Every job's opening state as of `start`, from Postgres."""
+    """Every job's opening state as of `start`, from Postgres: as the store opens, or where an
+    earlier history left it."""
     at = {"sim_start": start}
+    settings = config.Settings(**at)
     known, _ = shelf_alert_engine.shelves(config.ShelfAlertEngineSettings(**at))
     wh_policies, _ = wh_alert_engine.policies(config.WarehouseAlertEngineSettings(**at))
     products: dict[str, Product] = supplier_manager.products(config.SupplierManagerSettings(**at))
+    shelf_handed = handover.load(settings, shelf_alert_engine.JOB)
+    supplier_handed = handover.load(settings, wh_alert_engine.JOB)
+    pickers = handover.load(settings, restock_manager.JOB)
     return Ledgers(
         shelves=shelf_aggregator.opening_ledgers(config.ShelfAggregatorSettings(**at)),
         store_batches=batch_state.opening_ledgers(config.BatchStateSettings(**at)),
         warehouse=wh_aggregator.opening_ledgers(config.WarehouseAggregatorSettings(**at)),
         wh_batches=wh_batch_state.opening_ledgers(config.WarehouseBatchSettings(**at)),
-        shelf_watches={shelf: shelf_alert_engine.open_watch(known, shelf) for shelf in known},
-        supplier_watches={shelf: wh_alert_engine.open_watch(wh_policies, shelf) for shelf in wh_policies},
+        shelf_watches={s: shelf_alert_engine.open_watch(known, s, shelf_handed) for s in known},
+        supplier_watches={
+            s: wh_alert_engine.open_watch(wh_policies, s, supplier_handed) for s in wh_policies
+        },
         products=products,
+        pickers={s: restock_manager.open_picker(pickers, s) for s in products},
     )
+
+
+def hand_over(settings: config.Settings, ledgers: Ledgers, floor: Floor, at: datetime) -> None:
+    """Every job's per-shelf state at `at`, for the live jobs to open from (smart_shelf.handover)."""
+    states = {
+        shelf_aggregator.JOB: ledgers.shelves,
+        batch_state.JOB: ledgers.store_batches,
+        wh_aggregator.JOB: ledgers.warehouse,
+        wh_batch_state.JOB: ledgers.wh_batches,
+        shelf_alert_engine.JOB: ledgers.shelf_watches,
+        wh_alert_engine.JOB: ledgers.supplier_watches,
+        restock_manager.JOB: ledgers.pickers,
+    }
+    for job, by_shelf in states.items():
+        handover.save(settings, job, {shelf: state.dumps() for shelf, state in by_shelf.items()}, at)
+    handover.save(settings, HANDOVER_JOB, {shelf: str(units) for shelf, units in floor.stock.items()}, at)
 
 
 def operations_rules(seed: int) -> OperationsRules:
@@ -59,6 +89,7 @@ def open_floor(settings: config.Settings, seed: int) -> Floor:
     The till waits a minute after a customer left, as the POS producer does at any speed."""
     inventory = load_inventory(settings, max_wait_seconds=0)
     catalogue, stock = catalogue_from_inventory(inventory)
+    stock.update(handed_over_stock(settings))
     prices = dict(zip(inventory["shelf_id"], inventory["item_price"].astype(float), strict=True))
     shelf = config.ShelfProducerSettings()
     pos = config.PosProducerSettings()

@@ -24,6 +24,7 @@ from smart_shelf.contracts import (
     Alert,
     DailyDiscount,
     Event,
+    JobRun,
     PosTransaction,
     ShelfEvent,
     ShelfRestockPlan,
@@ -48,6 +49,8 @@ from spark_apps.wh_supplier_manager.rules import Product, orders_at_cutoff, rece
 
 RESTOCK_CUSTOMER = "restock_bot"
 REMOVAL_CUSTOMER = "removal_bot"
+# the clock jobs whose runs a history records for them (their JOB names)
+SUPPLIER_JOB, DISCOUNT_JOB, REMOVAL_JOB = "wh-supplier-manager", "daily-discount-manager", "removal-scheduler"
 
 
 @dataclass(frozen=True)
@@ -205,11 +208,21 @@ class Operations:
         cutoff = calendar.latest_cutoff(now)
         if f"cutoff:{cutoff.isoformat()}" not in self._supplier_runs:
             self._supplier_runs.add(f"cutoff:{cutoff.isoformat()}")
-            self._cutoff(cutoff)
+            orders = self._cutoff(cutoff)
+            self._ran(SUPPLIER_JOB, f"cutoff:{cutoff.isoformat()}", cutoff, f"{orders} orders")
         slot = calendar.latest_delivery(now)
         if f"delivery:{slot.isoformat()}" not in self._supplier_runs:
             self._supplier_runs.add(f"delivery:{slot.isoformat()}")
-            self._deliver(slot)
+            deliveries = self._deliver(slot)
+            self._ran(SUPPLIER_JOB, f"delivery:{slot.isoformat()}", slot, f"{deliveries} deliveries")
+
+    def _ran(self, job: str, run_key: str, at: datetime, summary: str) -> None:
+        """The run recorded as the job records it (delta/ops/job_runs), so the live job never repeats it."""
+        self.out.row("job_runs", JobRun(job=job, run_key=run_key, sim_time=at, summary=summary))
+
+    @property
+    def refills_pending(self) -> int:
+        return len(self._refills)
 
     def mark_supplier_runs_before(self, moment: datetime) -> None:
         """Cutoffs and deliveries before the store opened are not the store's to run."""
@@ -217,14 +230,16 @@ class Operations:
         self._supplier_runs.add(f"cutoff:{calendar.latest_cutoff(moment).isoformat()}")
         self._supplier_runs.add(f"delivery:{calendar.latest_delivery(moment).isoformat()}")
 
-    def _cutoff(self, cutoff: datetime) -> None:
+    def _cutoff(self, cutoff: datetime) -> int:
         pending = [p for p in self._supplier_plans.values() if p.status == "pending"]
-        for order, issued in orders_at_cutoff(pending, cutoff, self.rules.calendar.delivery_for(cutoff)):
+        placed = orders_at_cutoff(pending, cutoff, self.rules.calendar.delivery_for(cutoff))
+        for order, issued in placed:
             self._orders[order.order_id] = order
             self.out.row("wh_supplier_orders", order)
             self._supplier_plan(issued)
+        return len(placed)
 
-    def _deliver(self, slot: datetime) -> None:
+    def _deliver(self, slot: datetime) -> int:
         due = [o for o in self._orders.values() if o.status == "ordered" and o.delivery_date <= slot.date()]
         for order in sorted(due, key=lambda o: o.order_id):
             stock = self.ledgers.warehouse[order.shelf_id].wh_current_stock
@@ -240,6 +255,7 @@ class Operations:
                 update = {"status": "completed", "updated_at": slot, "received_qty": receipt.received_qty}
                 self._supplier_plan(plan.model_copy(update=update))
         self.settle(slot)
+        return len(due)
 
     def daily(self, now: datetime) -> tuple[list[DailyDiscount], list[ShelfEvent]]:
         """The day's jobs at its first moment: the near-expiry discounts, and the removals of expired
@@ -256,6 +272,11 @@ class Operations:
         events = [e for b in due for e in removal_events(b, weights.get(b.shelf_id, 0.0), now)]
         for alert in removal_alerts(due, now):
             self.out.event("alerts", alert)
+        self._ran(DISCOUNT_JOB, f"discounts:{today.isoformat()}", now, f"{len(discounts)} shelves discounted")
+        units = sum(b.quantity for b in due)
+        self._ran(
+            REMOVAL_JOB, f"removal:{today.isoformat()}", now, f"{len(due)} batches, {units} units removed"
+        )
         return discounts, events
 
     # ------------------------------------------------------------------ propagation

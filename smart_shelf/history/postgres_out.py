@@ -79,7 +79,7 @@ class PostgresOut:
         """The latest row of every keyed table."""
         for table in KEYED:
             by_key = rows.get(table)
-            if by_key:
+            if by_key and table in PG_TABLES:
                 spec = delta_tables.BY_PATH[KEYED[table]]
                 values = [by_key[k] for k in sorted(by_key)]
                 self._upsert(PG_TABLES[table], spec.model, values, list(spec.keys), UPDATE_WHEN.get(table))

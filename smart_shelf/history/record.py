@@ -42,6 +42,7 @@ KEYED = {
     "wh_supplier_receipts": "ops/wh_supplier_receipts",
     "daily_discounts": "analytics/daily_discounts",
     "shelf_daily": "analytics/shelf_daily",
+    "job_runs": "ops/job_runs",
 }
 
 

@@ -164,9 +164,10 @@ class History:
         )
 
     def _close(self, moment: datetime) -> datetime:
-        """The doors are closed: the customers inside finish and pay; returns when the last one left."""
+        """The doors are closed: the customers inside finish and pay, the refills on their way arrive;
+        returns that moment, where the live store takes over."""
         tally = _Tally()
-        while self.floor.customers_inside:
+        while self.floor.customers_inside or self.ops.refills_pending:
             moment += STEP
             self._minute(moment, tally)
         return moment

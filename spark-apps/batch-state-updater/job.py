@@ -15,6 +15,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.streaming import StreamingQuery
 
+from smart_shelf import handover
 from smart_shelf.contracts import PosTransaction, ShelfEvent
 from smart_shelf.postgres_client import fetch_rows
 from smart_shelf.raw_sink import RawSink, parsed_stream, start_raw_query
@@ -65,7 +66,7 @@ def opening_ledgers(settings: BatchStateSettings) -> dict[str, StoreBatchLedger]
     for r in rows:
         ledger = ledgers[r["shelf_id"]]
         ledger.batches.add(r["batch_code"], r["batch_quantity_store"], r["received_date"], r["expiry_date"])
-    return ledgers
+    return handover.take_over(settings, JOB, ledgers, StoreBatchLedger.loads)
 
 
 def reading(row) -> BatchReading:

@@ -15,6 +15,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.streaming import StreamingQuery
 
+from smart_shelf import handover
 from smart_shelf.contracts import ShelfEvent
 from smart_shelf.postgres_client import fetch_rows
 from smart_shelf.raw_sink import KnownKeys, RawSink, parsed_stream, start_raw_query
@@ -42,13 +43,15 @@ def shelf_of_event() -> F.Column:
 
 
 def opening_ledgers(settings: ShelfAggregatorSettings) -> dict[str, ShelfLedger]:
+    """Each shelf's ledger as the store opens (ref.store_inventory), or where a history left it."""
     rows = fetch_rows(settings, "SELECT shelf_id, current_stock, item_weight FROM ref.store_inventory")
-    return {
+    opening = {
         r["shelf_id"]: ShelfLedger(
             r["shelf_id"], int(r["current_stock"]), float(r["item_weight"]), settings.sim_start
         )
         for r in rows
     }
+    return handover.take_over(settings, JOB, opening, ShelfLedger.loads)
 
 
 def reading(row) -> ShelfReading:

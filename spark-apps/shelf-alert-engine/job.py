@@ -12,12 +12,14 @@ an UPDATE in Postgres changes the thresholds the engine applies, without a resta
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import partial
 
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.streaming import StreamingQuery
 
+from smart_shelf import handover
 from smart_shelf.contracts import ShelfBatchState, ShelfEvent, ShelfRestockPlan, ShelfState, WarehouseState
 from smart_shelf.contracts import ShelfPolicy as ShelfPolicyRow
 from smart_shelf.postgres_client import fetch_rows
@@ -52,10 +54,15 @@ def shelves(settings: ShelfAlertEngineSettings) -> tuple[dict[str, tuple[int, Sh
     return out, scopes
 
 
-def open_watch(known: dict[str, tuple[int, ShelfPolicy]], shelf_id: str) -> ShelfWatch | None:
+def open_watch(
+    known: dict[str, tuple[int, ShelfPolicy]], shelf_id: str, handed: Mapping[str, str] | None = None
+) -> ShelfWatch | None:
+    """A new shelf's watch, or the one a history handed over (its alerts, plan and id counters)."""
     if shelf_id not in known:
         return None
     capacity, policy = known[shelf_id]
+    if handed and shelf_id in handed:
+        return ShelfWatch.loads(handed[shelf_id], {shelf_id: policy})
     return ShelfWatch(shelf_id, capacity, policy)
 
 
@@ -84,7 +91,8 @@ def sink(settings: ShelfAlertEngineSettings) -> LedgerSink:
 def start(spark: SparkSession, settings: ShelfAlertEngineSettings) -> list[StreamingQuery]:
     known, scopes = shelves(settings)
     policies = {shelf: policy for shelf, (_, policy) in known.items()}
-    rules = LedgerRules(partial(open_watch, known), partial(ShelfWatch.loads, policies=policies), ops_reading)
+    opened = partial(open_watch, known, handed=handover.load(settings, JOB))
+    rules = LedgerRules(opened, partial(ShelfWatch.loads, policies=policies), ops_reading)
     live_policies = policy_feed(spark, settings, settings.topic_shelf_policies, ShelfPolicyRow, scopes)
     frame = readings(spark, settings, feeds(settings)).unionByName(live_policies)
     return start_ledger(spark, settings, frame, "shelf_id", rules, sink(settings), opening=[])

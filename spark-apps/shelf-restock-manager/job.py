@@ -10,10 +10,14 @@ belong to shelf-alert-engine, which mirrors the topic.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from functools import partial
+
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.streaming import StreamingQuery
 
+from smart_shelf import handover
 from smart_shelf.contracts import ShelfRestockPlan, WarehouseBatchState
 from smart_shelf.settings import RestockManagerSettings
 from smart_shelf.spark_ledger import LedgerRules, LedgerSink, start_ledger_query
@@ -38,7 +42,13 @@ def sink(settings: RestockManagerSettings) -> LedgerSink:
     )  # fmt: skip
 
 
+def open_picker(handed: Mapping[str, str], shelf_id: str) -> RestockPicker:
+    """A new picker, or the one a history handed over (the picks its ledger may not have seen)."""
+    return RestockPicker.loads(handed[shelf_id]) if shelf_id in handed else RestockPicker(shelf_id)
+
+
 def start(spark: SparkSession, settings: RestockManagerSettings) -> list[StreamingQuery]:
-    rules = LedgerRules(RestockPicker, RestockPicker.loads, ops_reading)
+    opened = partial(open_picker, handover.load(settings, JOB))
+    rules = LedgerRules(opened, RestockPicker.loads, ops_reading)
     frame = readings(spark, settings, feeds(settings))
     return [start_ledger_query(frame, "shelf_id", rules, sink(settings), settings)]

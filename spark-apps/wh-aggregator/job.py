@@ -13,6 +13,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.streaming import StreamingQuery
 
+from smart_shelf import handover
 from smart_shelf.contracts import WarehouseEvent
 from smart_shelf.postgres_client import fetch_rows
 from smart_shelf.raw_sink import KnownKeys, RawSink, parsed_stream, start_raw_query
@@ -35,10 +36,11 @@ SETTINGS = WarehouseAggregatorSettings
 
 def opening_ledgers(settings: WarehouseAggregatorSettings) -> dict[str, WarehouseLedger]:
     rows = fetch_rows(settings, "SELECT shelf_id, current_stock FROM ref.warehouse_inventory")
-    return {
+    opening = {
         r["shelf_id"]: WarehouseLedger(r["shelf_id"], int(r["current_stock"]), settings.sim_start)
         for r in rows
     }
+    return handover.take_over(settings, JOB, opening, WarehouseLedger.loads)
 
 
 def reading(row) -> WarehouseReading:

@@ -10,11 +10,13 @@ follow the `wh_policies` topic (config.wh_policies through Kafka Connect's CDC s
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import partial
 
 from pyspark.sql import SparkSession
 from pyspark.sql.streaming import StreamingQuery
 
+from smart_shelf import handover
 from smart_shelf.contracts import WarehousePolicy as WarehousePolicyRow
 from smart_shelf.contracts import WarehouseState, WarehouseSupplierPlan
 from smart_shelf.postgres_client import fetch_rows
@@ -43,8 +45,15 @@ def policies(settings: WarehouseAlertEngineSettings) -> tuple[dict[str, Warehous
     return known, [(r["shelf_id"], r["item_category"], r["item_subcategory"]) for r in rows]
 
 
-def open_watch(known: dict[str, WarehousePolicy], shelf_id: str) -> SupplierWatch | None:
-    return SupplierWatch(shelf_id, known[shelf_id]) if shelf_id in known else None
+def open_watch(
+    known: dict[str, WarehousePolicy], shelf_id: str, handed: Mapping[str, str] | None = None
+) -> SupplierWatch | None:
+    """A new product's watch, or the one a history handed over (its alert, plan and id counter)."""
+    if shelf_id not in known:
+        return None
+    if handed and shelf_id in handed:
+        return SupplierWatch.loads(handed[shelf_id], known)
+    return SupplierWatch(shelf_id, known[shelf_id])
 
 
 def feeds(settings: WarehouseAlertEngineSettings) -> list[Feed]:
@@ -63,7 +72,8 @@ def sink(settings: WarehouseAlertEngineSettings) -> LedgerSink:
 
 def start(spark: SparkSession, settings: WarehouseAlertEngineSettings) -> list[StreamingQuery]:
     known, scopes = policies(settings)
-    rules = LedgerRules(partial(open_watch, known), partial(SupplierWatch.loads, policies=known), ops_reading)
+    opened = partial(open_watch, known, handed=handover.load(settings, JOB))
+    rules = LedgerRules(opened, partial(SupplierWatch.loads, policies=known), ops_reading)
     live_policies = policy_feed(spark, settings, settings.topic_wh_policies, WarehousePolicyRow, scopes)
     frame = readings(spark, settings, feeds(settings)).unionByName(live_policies)
     return start_ledger(spark, settings, frame, "shelf_id", rules, sink(settings), opening=[])

@@ -12,6 +12,7 @@ from functools import partial
 from pyspark.sql import SparkSession
 from pyspark.sql.streaming import StreamingQuery
 
+from smart_shelf import handover
 from smart_shelf.postgres_client import fetch_rows
 from smart_shelf.settings import WarehouseBatchSettings
 from smart_shelf.spark_ledger import LedgerRules, LedgerSink, ledger_sink, open_copy, start_ledger
@@ -39,7 +40,7 @@ def opening_ledgers(settings: WarehouseBatchSettings) -> dict[str, WarehouseBatc
             r["batch_code"], r["batch_quantity_warehouse"], r["received_date"], r["expiry_date"]
         )
         ledger.sent_to_store[r["batch_code"]] = r["batch_quantity_store"]
-    return ledgers
+    return handover.take_over(settings, JOB, ledgers, WarehouseBatchLedger.loads)
 
 
 def sink(settings: WarehouseBatchSettings) -> LedgerSink:

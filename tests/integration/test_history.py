@@ -32,9 +32,9 @@ def _history(env: dict, delta_root, days: int = DAYS) -> subprocess.CompletedPro
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     root = tmp_path_factory.mktemp("history")
-    apps = [s for s in load_manifest() if s.name in ("postgres", "data-generator", "postgres-init")]
+    apps = [s for s in load_manifest() if s.name in ("postgres", "redis", "data-generator", "postgres-init")]
     stack = PrivateStack(root, apps, infra=[])
-    stack.up("postgres-init")
+    stack.up("postgres-init", "redis")
     try:
         done = _history(stack.env, root / "delta")
         assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
@@ -101,8 +101,14 @@ def test_a_second_run_over_the_same_days_is_refused_and_elsewhere_gives_the_same
     # (before Spark appends to the lake below)
     stack, delta, _ = run
     again = _history(stack.env, delta)
-    assert again.returncode == 2 and "SIM_START 2026-01-01T07:00:00+00:00 is in the past" in again.stderr
-    other = _history(stack.env, tmp_path / "delta")
+    assert again.returncode == 2 and "SIM_START 2026-01-01T07:00:00+00:00 is before the end" in again.stderr
+    conn = _pg(stack)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute("CREATE TEMP TABLE kept AS SELECT * FROM ops.handover; DELETE FROM ops.handover")
+        other = _history(stack.env, tmp_path / "delta")  # a store as new, into another lake
+        cur.execute("DELETE FROM ops.handover; INSERT INTO ops.handover SELECT * FROM kept")
+    conn.close()
     assert other.returncode == 0, other.stderr[-3000:]
     for relative in sorted({*RAW.values(), *KEYED.values()}):
         first, second = _lake(delta, relative), _lake(tmp_path / "delta", relative)
@@ -128,3 +134,56 @@ def test_spark_reads_every_table_and_appends_to_them(run, spark):
 
 def _keys(relative: str) -> tuple[str, ...]:
     return next(t.keys for t in TABLES if t.relative_path == relative)
+
+
+def test_the_live_jobs_open_where_the_history_closed(run):
+    """Each job's own opening code, pointed at the Postgres the history wrote: ledgers, watches (their
+    id counters included, so live plan and alert ids never repeat history's), pickers, the shelf
+    producer's view, the clock and the scheduled runs all continue from the history's end."""
+    from kafka_components.kafka_producer_shelf.producer import handed_over_stock
+    from simulated_time.clock import SIM_NOW_KEY
+    from smart_shelf import settings as config
+    from smart_shelf.handover import load
+    from spark_apps.batch_state_updater import job as batch_state
+    from spark_apps.shelf_aggregator import job as shelf_aggregator
+    from spark_apps.shelf_alert_engine import job as shelf_alert_engine
+    from spark_apps.wh_aggregator import job as wh_aggregator
+    from spark_apps.wh_alert_engine import job as wh_alert_engine
+
+    stack, delta, out = run
+    own = {"pg_port": stack.settings.pg_port}
+    closing = _lake(delta, "cleansed/shelf_state").to_pydict()
+    stock = dict(zip(closing["shelf_id"], closing["current_stock"], strict=True))
+    ledgers = shelf_aggregator.opening_ledgers(config.ShelfAggregatorSettings(**own))
+    assert {s: ledger.current_stock for s, ledger in ledgers.items()} == stock
+    assert handed_over_stock(config.Settings(**own)) == stock
+    batches = batch_state.opening_ledgers(config.BatchStateSettings(**own))
+    assert all(sum(b.quantity for b in batches[s].batches.by_code.values()) == stock[s] for s in stock)
+    wh = _lake(delta, "cleansed/wh_state").to_pydict()
+    warehouse = wh_aggregator.opening_ledgers(config.WarehouseAggregatorSettings(**own))
+    assert {s: w.wh_current_stock for s, w in warehouse.items()} == dict(
+        zip(wh["shelf_id"], wh["wh_current_stock"], strict=True)
+    )
+    known, _ = shelf_alert_engine.shelves(config.ShelfAlertEngineSettings(**own))
+    handed = load(config.Settings(**own), shelf_alert_engine.JOB)
+    plans = _lake(delta, "ops/shelf_restock_plan").to_pydict()
+    made = {}
+    for shelf in plans["shelf_id"]:
+        made[shelf] = made.get(shelf, 0) + 1
+    for shelf, count in made.items():
+        assert shelf_alert_engine.open_watch(known, shelf, handed).plans_made == count
+        assert shelf_alert_engine.open_watch(known, shelf).plans_made == 0  # without a history
+    policies, _ = wh_alert_engine.policies(config.WarehouseAlertEngineSettings(**own))
+    supplier_handed = load(config.Settings(**own), wh_alert_engine.JOB)
+    supplier_plans = _lake(delta, "ops/wh_supplier_plan").to_pydict()["shelf_id"]
+    assert supplier_plans
+    for shelf in set(supplier_plans):
+        assert wh_alert_engine.open_watch(
+            policies, shelf, supplier_handed
+        ).plans_made == supplier_plans.count(shelf)
+    import redis
+
+    resumed = redis.Redis(port=stack.settings.redis_port, decode_responses=True).get(SIM_NOW_KEY)
+    assert f"the simulated clock resumes at {resumed}" in out and resumed > "2026-01-03"
+    runs = _lake(delta, "ops/job_runs").to_pydict()
+    assert {"discounts:2026-01-02", "removal:2026-01-02"} <= set(runs["run_key"])
