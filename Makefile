@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 RUNNER := $(PY) -m smart_shelf.runner
 PYTEST := $(PY) -m pytest
 
-.PHONY: help setup jars data demo up down status logs history reconcile report reset test test-unit test-integration e2e bench screenshots lint format clean
+.PHONY: help setup jars data demo up down status logs history compare-policies reconcile report reset test test-unit test-integration e2e bench screenshots lint format clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[1m%-18s\033[0m %s\n", $$1, $$2}'
@@ -41,6 +41,10 @@ logs: ## follow one service's log: make logs S=kafka
 history: setup ## fast-forward DAYS (default 91) simulated days from SIM_START into Delta and Postgres
 	@$(RUNNER) up postgres-init redis
 	@$(PY) -m smart_shelf.history --days $(or $(DAYS),91)
+
+compare-policies: setup ## the same store and customers under each ordering policy, DAYS (default 28) each
+	@$(RUNNER) up postgres-init
+	@$(PY) -m smart_shelf.history.policy_lab --days $(or $(DAYS),28) $(if $(POLICIES),--policies $(POLICIES))
 
 reconcile: ## check the ledgers against their events (on a quiet pipeline: producers stopped)
 	@$(PY) -m smart_shelf.reconcile
