@@ -10,6 +10,7 @@ Starts the infrastructure if needed, then measures:
     Kafka produce -> consume; a state record on Kafka -> its row in Postgres (JDBC sink), beside a
     direct upsert through psycopg2;
   - the dashboard with a simulated week of data: each page's time to render, the server's memory;
+  - make history's engine: 91 simulated days in one process, beside the shop floor alone;
   - resident memory of every service.
 Writes docs/benchmarks.md and the same figures as docs/benchmarks.json.
 """
@@ -39,6 +40,7 @@ from smart_shelf.settings import get_settings
 from store_data.generator import generate_store
 from tests.bench.connect import bench_connect
 from tests.bench.dashboard import bench_dashboard
+from tests.bench.history import bench_history
 from tests.bench.ledgers import BATCH_LIMIT, RATES_PER_S, bench_ledgers
 
 MANUAL_MARKER = "<!-- measured by hand below; make bench keeps this part -->"
@@ -177,6 +179,7 @@ def main() -> None:
     connect = bench_connect(settings)
     ledgers = bench_ledgers(settings)
     dashboard = bench_dashboard(settings)
+    history = bench_history()
     memory = [(s.name, s.rss_mib) for s in supervisor.status() if s.rss_mib]
     source, sink = connect["source"], connect["sink"]
 
@@ -243,6 +246,7 @@ def main() -> None:
         f"Rows the sink had not written two minutes after the last record: {sink['missing']}.",
         "",
         *_dashboard_section(dashboard),
+        *_history_section(history),
         "## Start-up and data",
         "",
         "| what | measured |",
@@ -269,6 +273,7 @@ def main() -> None:
         "ledgers": {str(k): v for k, v in ledgers.items()},
         "kafka_connect": connect,
         "dashboard": dashboard,
+        "history": history,
         "startup_seconds": up_seconds,
         "data_generation_seconds": generation_seconds,
         "rss_mib": dict(memory),
@@ -298,6 +303,27 @@ def _dashboard_section(d: dict) -> list[str]:
         "|---|---:|",
         f"| a one-page Streamlit app after one visit (reference) | {d['floor_rss_mib']:.0f} |",
         f"| **dashboard** server after Chromium opened every page twice | {d['rss_mib']:.0f} |",
+        "",
+    ]
+
+
+def _history_section(h: dict) -> list[str]:
+    floor, run = h["floor"], h["history"]
+    return [
+        "## Fast-forward (make history)",
+        "",
+        f"{h['days']} simulated days of 1,000 customers a day in one process, every rule of the producers"
+        " and the jobs, nothing written (aim: at most 5 minutes, 2 minutes better, under 2 GiB).",
+        "",
+        "| run | time | per simulated day | events/s | peak RSS |",
+        "|---|---:|---:|---:|---:|",
+        f"| the shop floor alone: customers, actions, till, shelves never empty (reference) | {floor['seconds']:.0f} s"
+        f" | {floor['seconds_per_day']:.2f} s | {floor['events_per_s']:,.0f} | {floor['rss_mib']:,.0f} MiB |",
+        f"| **history**: the store and every job's rules | {run['seconds']:.0f} s | {run['seconds_per_day']:.2f} s"
+        f" | {run['events_per_s']:,.0f} | {run['rss_mib']:,.0f} MiB (opened: {run['opened_rss_mib']:,.0f}) |",
+        "",
+        f"Out-of-stock shelf-days under the rule-based policies: {run['out_of_stock_rate']:.1%}"
+        " (a sale lost at the shelf, or the shelf empty at the close).",
         "",
     ]
 

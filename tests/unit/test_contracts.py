@@ -150,3 +150,13 @@ def test_the_one_open_alert_index_covers_exactly_the_condition_alerts():
     ddl = (SQL_DIR / "03_state_ops_analytics.sql").read_text()
     listed = re.search(r"alerts_one_open_condition[^;]*event_type IN \(([^)]*)\)", ddl).group(1)
     assert tuple(v.strip(" '") for v in listed.split(",")) == CONDITION_ALERTS
+
+
+def test_stable_id_is_uuid5_of_the_joined_parts():
+    import uuid
+
+    from smart_shelf.contracts import ID_NAMESPACE, stable_id
+
+    for n in range(5000):
+        parts = ("shelf_event", f"c-{n}", n, "pickup", "é" * (n % 3))
+        assert stable_id(*parts) == str(uuid.uuid5(ID_NAMESPACE, ":".join(str(p) for p in parts)))
