@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import argparse
 import logging
+import queue
 import resource
 import sys
+import threading
 import time
+from collections.abc import Callable
 from datetime import datetime
 
 from kafka_components.kafka_producer_foot_traffic.arrival_model import traffic_from
@@ -64,6 +67,38 @@ def day_line(n: int, days: int, result: DayResult, seconds: float) -> str:
     )
 
 
+class DayWriter:
+    """Writes each day's events on a thread of its own while the next day is simulated (Delta and
+    Postgres wait on I/O and their own processes, not on this one); at most two days queue up. A
+    failed write stops the history at the next day with the writer's error."""
+
+    def __init__(self, write: Callable[[dict], object]):
+        self._write, self._queue, self._error = write, queue.Queue(maxsize=2), None
+        self._thread = threading.Thread(target=self._run, name="history-writer", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while (events := self._queue.get()) is not None:
+            if self._error is None:
+                try:
+                    self._write(events)
+                except BaseException as exc:  # handed to the simulating thread
+                    self._error = exc
+
+    def put(self, events: dict) -> None:
+        self._raise()
+        self._queue.put(events)
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._thread.join()
+        self._raise()
+
+    def _raise(self) -> None:
+        if self._error is not None:
+            raise RuntimeError(f"writing the history failed: {self._error}") from self._error
+
+
 def out_of_stock_rate(recorder: Recorder) -> float:
     """Shelf-days on which a shelf was found empty (a lost sale) or closed empty, of all shelf-days."""
     days = list(recorder.rows["shelf_daily"].values())
@@ -111,14 +146,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"history: {days} days from {start.isoformat()}, seed {seed}, into {lake.root}", flush=True)
     mark = time.monotonic()
     postgres = PostgresOut(settings)
-
-    def flush(events: dict) -> None:
-        lake.append_events(events)
-        postgres.write_day(events)
-
-    for n, result in enumerate(history.run(start, days, flush=flush), start=1):
+    writer = DayWriter(lambda events: (lake.append_events(events), postgres.write_day(events)))
+    for n, result in enumerate(history.run(start, days, flush=writer.put), start=1):
         print(day_line(n, days, result, time.monotonic() - mark), flush=True)
         mark = time.monotonic()
+    writer.close()
     print("history: writing the closing state, alerts, plans, orders and day summaries", flush=True)
     lake.write_keyed(ops.out.rows)
     postgres.write_keyed(ops.out.rows)

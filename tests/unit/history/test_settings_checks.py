@@ -54,3 +54,24 @@ def test_a_start_before_the_end_of_the_last_history_is_refused(tmp_path):
     with pytest.raises(HistoryError, match="is before the end of the last history"):
         check_start(START, Lake(tmp_path), handed_at=START + timedelta(days=1))
     check_start(START + timedelta(days=1), Lake(tmp_path), handed_at=START + timedelta(days=1))
+
+
+def test_the_day_writer_writes_in_order_and_hands_a_failure_back():
+    from smart_shelf.history.__main__ import DayWriter
+
+    written = []
+    writer = DayWriter(written.append)
+    for day in range(5):
+        writer.put({"day": day})
+    writer.close()
+    assert written == [{"day": d} for d in range(5)]
+
+    def refuse(_events):
+        raise OSError("disk full")
+
+    failing = DayWriter(refuse)
+    failing.put({"day": 0})
+    with pytest.raises(RuntimeError, match="writing the history failed: disk full"):
+        for day in range(1, 50):
+            failing.put({"day": day})
+        failing.close()
