@@ -49,6 +49,7 @@ class History:
     traffic: TrafficSettings
     seed: int
     weekly_discounts: pd.DataFrame
+    end: datetime | None = None  # where the history ended: set once `run` is exhausted
 
     def run(
         self, start: datetime, days: int, flush: Callable[[dict], None] | None = None
