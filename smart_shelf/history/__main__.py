@@ -17,8 +17,7 @@ from datetime import datetime
 from kafka_components.kafka_producer_foot_traffic.arrival_model import traffic_from
 from simulated_time.clock import publish
 from smart_shelf import handover
-from smart_shelf.history.opening import hand_over, open_floor, open_ledgers, operations_rules
-from smart_shelf.history.operations import Operations
+from smart_shelf.history.opening import hand_over, open_floor, open_ledgers, open_operations
 from smart_shelf.history.postgres_out import PostgresOut
 from smart_shelf.history.record import Lake, Recorder
 from smart_shelf.history.simulate import DayResult, History
@@ -134,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"make history: {exc}", file=sys.stderr)
         return 2
     began = time.monotonic()
-    ops = Operations(open_ledgers(start), operations_rules(seed), Recorder())
+    ops = open_operations(open_ledgers(start), seed, lake)
     history = History(
         open_floor(settings, seed),
         ops,

@@ -17,7 +17,8 @@ from kafka_components.kafka_producer_shelf.producer import (
 from smart_shelf import handover
 from smart_shelf import settings as config
 from smart_shelf.history.floor import Floor, FloorRules
-from smart_shelf.history.operations import Ledgers, OperationsRules
+from smart_shelf.history.operations import Ledgers, Operations, OperationsRules
+from smart_shelf.history.record import Lake, Recorder
 from smart_shelf.store.sources import load_inventory
 from spark_apps.batch_state_updater import job as batch_state
 from spark_apps.shelf_aggregator import job as shelf_aggregator
@@ -53,6 +54,14 @@ def open_ledgers(start: datetime) -> Ledgers:
         products=products,
         pickers={s: restock_manager.open_picker(pickers, s) for s in products},
     )
+
+
+def open_operations(ledgers: Ledgers, seed: int, lake: Lake) -> Operations:
+    """The operations on `ledgers`, with the supplier cycle's open plans and orders taken from the
+    lake, where wh-supplier-manager finds them (an earlier history's, if one ran)."""
+    ops = Operations(ledgers, operations_rules(seed), Recorder())
+    ops.resume_supplier_cycle(lake.rows("ops/wh_supplier_plan"), lake.rows("ops/wh_supplier_orders"))
+    return ops
 
 
 def hand_over(settings: config.Settings, ledgers: Ledgers, floor: Floor, at: datetime) -> None:

@@ -103,6 +103,14 @@ class Operations:
     _orders: dict[str, SupplierOrder] = field(default_factory=dict)
     _supplier_runs: set[str] = field(default_factory=set)
 
+    def resume_supplier_cycle(self, plans: list[WarehouseSupplierPlan], orders: list[SupplierOrder]) -> None:
+        """The supplier plans still open and the orders not yet delivered where an earlier history left
+        them: what wh-supplier-manager reads from its tables at each cutoff and delivery."""
+        self._supplier_plans.update(
+            {p.supplier_plan_id: p for p in plans if p.status in ("pending", "issued")}
+        )
+        self._orders.update({o.order_id: o for o in orders if o.status == "ordered"})
+
     def publish_opening(self, now: datetime) -> None:
         """The opening balances reach the watches and pickers, as the ledgers publish them at start."""
         self._stock_changed |= set(self.ledgers.shelves)

@@ -4,6 +4,7 @@ Each policy changes how the warehouse orders from suppliers (the supplier watche
 targets) before a history of DAYS days runs in memory; nothing is written. The table compares what a
 store manager weighs: shelves found empty, sales lost, stock thrown away, stock held, orders placed.
 `rule` is the policy in force (config.wh_policies); the forecasting work adds its own beside it.
+The runs start where the store stands: where the last `make history` ended, else at SIM_START.
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from kafka_components.kafka_producer_foot_traffic.arrival_model import traffic_from
-from smart_shelf.history.opening import open_floor, open_ledgers, operations_rules
-from smart_shelf.history.operations import Ledgers, Operations
-from smart_shelf.history.record import Recorder
+from smart_shelf import handover
+from smart_shelf.history.opening import open_floor, open_ledgers, open_operations
+from smart_shelf.history.operations import Ledgers
+from smart_shelf.history.record import Lake, Recorder
 from smart_shelf.history.simulate import History
 from smart_shelf.logs import configure_logging
 from smart_shelf.settings import FootTrafficSettings
@@ -108,11 +111,11 @@ def table(outcomes: list[Outcome]) -> str:
     return "\n".join(lines)
 
 
-def run_policy(name: str, settings: FootTrafficSettings, days: int) -> Outcome:
-    seed, start = settings.data_seed, settings.sim_start
+def run_policy(name: str, settings: FootTrafficSettings, days: int, start: datetime) -> Outcome:
+    seed = settings.data_seed
     ledgers = open_ledgers(start)
     POLICIES[name][1](ledgers)
-    ops = Operations(ledgers, operations_rules(seed), Recorder())
+    ops = open_operations(ledgers, seed, Lake(settings.delta_root))
     history = History(
         open_floor(settings, seed),
         ops,
@@ -146,10 +149,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     settings = FootTrafficSettings()
     configure_logging(settings.log_level)
+    # the store as it stands: where the last history left it (its handover), else as it opens
+    start = handover.handed_at(settings) or settings.sim_start
     print(
-        f"policies {', '.join(names)}: {args.days} days from {settings.sim_start.isoformat()}, seed {settings.data_seed}"
+        f"policies {', '.join(names)}: {args.days} days from {start.isoformat()}, seed {settings.data_seed}"
     )
-    outcomes = [run_policy(name, settings, args.days) for name in names]
+    outcomes = [run_policy(name, settings, args.days, start) for name in names]
     print()
     print(table(outcomes))
     for name in names:

@@ -103,6 +103,15 @@ class Lake:
         table = arrow_table(relative_path, rows)
         write_deltalake(str(self.path(relative_path)), table, mode=mode)
 
+    def rows(self, relative_path: str) -> list[Event]:
+        """Every row of a table as its contract model; none when the table does not exist."""
+        try:
+            table = DeltaTable(str(self.path(relative_path))).to_pyarrow_table()
+        except TableNotFoundError:
+            return []
+        model = delta_tables.BY_PATH[relative_path].model
+        return [model.model_validate(row) for row in table.to_pylist()]
+
     def latest_event_time(self, relative_path: str, column: str):
         """The newest `column` value of a table, None when it is missing or empty."""
         try:

@@ -187,3 +187,23 @@ def test_the_live_jobs_open_where_the_history_closed(run):
     assert f"the simulated clock resumes at {resumed}" in out and resumed > "2026-01-03"
     runs = _lake(delta, "ops/job_runs").to_pydict()
     assert {"discounts:2026-01-02", "removal:2026-01-02"} <= set(runs["run_key"])
+
+
+def test_a_later_history_carries_on_the_supplier_cycle_where_the_first_left_it(run):
+    """(last: it extends the lake and the handover) Supplier plans open at the handover are ordered at
+    the next cutoff, as wh-supplier-manager would order them live, instead of being stranded."""
+    from datetime import timedelta
+
+    from smart_shelf import settings as config
+    from smart_shelf.handover import handed_at
+
+    stack, delta, _ = run
+    plans = _lake(delta, "ops/wh_supplier_plan").to_pylist()
+    pending = {p["supplier_plan_id"] for p in plans if p["status"] == "pending"}
+    assert pending
+    resume = handed_at(config.Settings(pg_port=stack.settings.pg_port)) + timedelta(minutes=1)
+    later = _history({**stack.env, "SIM_START": resume.isoformat()}, delta)  # to Sunday night: a cutoff
+    assert later.returncode == 0, later.stdout[-2000:] + later.stderr[-3000:]
+    after = {p["supplier_plan_id"]: p for p in _lake(delta, "ops/wh_supplier_plan").to_pylist()}
+    ordered = {o["supplier_plan_id"] for o in _lake(delta, "ops/wh_supplier_orders").to_pylist()}
+    assert all(after[p]["status"] in ("issued", "completed") and p in ordered for p in pending)
