@@ -14,17 +14,15 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 
-from kafka_components.kafka_producer_foot_traffic.arrival_model import traffic_from
 from simulated_time.clock import publish
 from smart_shelf import handover
-from smart_shelf.history.opening import hand_over, open_floor, open_ledgers, open_operations
+from smart_shelf.history.opening import hand_over, open_history, open_ledgers, open_operations
 from smart_shelf.history.postgres_out import PostgresOut
 from smart_shelf.history.record import Lake, Recorder
-from smart_shelf.history.simulate import DayResult, History
+from smart_shelf.history.simulate import DayResult
 from smart_shelf.logs import configure_logging
 from smart_shelf.redis_client import connect_redis
 from smart_shelf.settings import FootTrafficSettings
-from smart_shelf.store.sources import load_weekly_discounts
 
 log = logging.getLogger("history")
 
@@ -134,14 +132,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     began = time.monotonic()
     ops = open_operations(open_ledgers(start), seed, lake)
-    history = History(
-        open_floor(settings, seed),
-        ops,
-        ops.out,
-        traffic_from(settings),
-        seed,
-        load_weekly_discounts(settings),
-    )
+    history = open_history(settings, ops)
     print(f"history: {days} days from {start.isoformat()}, seed {seed}, into {lake.root}", flush=True)
     mark = time.monotonic()
     postgres = PostgresOut(settings)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from kafka_components.kafka_producer_foot_traffic.arrival_model import traffic_from
 from kafka_components.kafka_producer_shelf.producer import (
     HANDOVER_JOB,
     catalogue_from_inventory,
@@ -19,7 +20,8 @@ from smart_shelf import settings as config
 from smart_shelf.history.floor import Floor, FloorRules
 from smart_shelf.history.operations import Ledgers, Operations, OperationsRules
 from smart_shelf.history.record import Lake, Recorder
-from smart_shelf.store.sources import load_inventory
+from smart_shelf.history.simulate import History
+from smart_shelf.store.sources import load_inventory, load_weekly_discounts
 from spark_apps.batch_state_updater import job as batch_state
 from spark_apps.shelf_aggregator import job as shelf_aggregator
 from spark_apps.shelf_alert_engine import job as shelf_alert_engine
@@ -62,6 +64,16 @@ def open_operations(ledgers: Ledgers, seed: int, lake: Lake) -> Operations:
     ops = Operations(ledgers, operations_rules(seed), Recorder())
     ops.resume_supplier_cycle(lake.rows("ops/wh_supplier_plan"), lake.rows("ops/wh_supplier_orders"))
     return ops
+
+
+def open_history(
+    settings: config.FootTrafficSettings, ops: Operations, floor: Floor | None = None
+) -> History:
+    """Days of the store on `ops`: the floor from the inventory (unless given), the arrival model and
+    the weekly promotions as the producers read them."""
+    seed = settings.data_seed
+    floor = floor or open_floor(settings, seed)
+    return History(floor, ops, traffic_from(settings), seed, load_weekly_discounts(settings))
 
 
 def hand_over(settings: config.Settings, ledgers: Ledgers, floor: Floor, at: datetime) -> None:

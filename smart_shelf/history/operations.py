@@ -320,13 +320,16 @@ class Operations:
                 self.out.row("shelf_state", row)
                 self._watch(shelf, OpsReading("stock", row.last_update_ts, row.model_dump(mode="json")))
 
-    def _watch(self, shelf: str, reading: OpsReading) -> None:
-        watch = self.ledgers.shelf_watches.get(shelf)
+    def _plans_after(self, watch: ShelfWatch | SupplierWatch | None, reading: OpsReading) -> list:
+        """The plans a watch made or moved on `reading` (its alerts go out); none without a watch."""
         if watch is None:
-            return
+            return []
         self._alerts(watch.apply(reading))
         plans, watch.changed_plans = watch.changed_plans, []
-        for plan in plans:
+        return plans
+
+    def _watch(self, shelf: str, reading: OpsReading) -> None:
+        for plan in self._plans_after(self.ledgers.shelf_watches.get(shelf), reading):
             self.out.row("shelf_restock_plan", plan)
             if plan.status == "pending":
                 self._pick(shelf, OpsReading("plan", plan.updated_at, plan.model_dump(mode="json")))
@@ -345,12 +348,7 @@ class Operations:
         self._watch(shelf, OpsReading("plan", plan.updated_at, plan.model_dump(mode="json")))
 
     def _supply(self, shelf: str, reading: OpsReading) -> None:
-        watch = self.ledgers.supplier_watches.get(shelf)
-        if watch is None:
-            return
-        self._alerts(watch.apply(reading))
-        plans, watch.changed_plans = watch.changed_plans, []
-        for plan in plans:
+        for plan in self._plans_after(self.ledgers.supplier_watches.get(shelf), reading):
             self._supplier_plans[plan.supplier_plan_id] = plan
             self.out.row("wh_supplier_plan", plan)
 

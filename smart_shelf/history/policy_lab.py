@@ -17,15 +17,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from kafka_components.kafka_producer_foot_traffic.arrival_model import traffic_from
 from smart_shelf import handover
-from smart_shelf.history.opening import open_floor, open_ledgers, open_operations
+from smart_shelf.history.opening import open_history, open_ledgers, open_operations
 from smart_shelf.history.operations import Ledgers
 from smart_shelf.history.record import Lake, Recorder
-from smart_shelf.history.simulate import History
 from smart_shelf.logs import configure_logging
 from smart_shelf.settings import FootTrafficSettings
-from smart_shelf.store.sources import load_weekly_discounts
 
 
 def _scaled_reorder_points(factor: float, target_pct: float | None = None) -> Callable[[Ledgers], None]:
@@ -112,18 +109,10 @@ def table(outcomes: list[Outcome]) -> str:
 
 
 def run_policy(name: str, settings: FootTrafficSettings, days: int, start: datetime) -> Outcome:
-    seed = settings.data_seed
     ledgers = open_ledgers(start)
     POLICIES[name][1](ledgers)
-    ops = open_operations(ledgers, seed, Lake(settings.delta_root))
-    history = History(
-        open_floor(settings, seed),
-        ops,
-        ops.out,
-        traffic_from(settings),
-        seed,
-        load_weekly_discounts(settings),
-    )
+    ops = open_operations(ledgers, settings.data_seed, Lake(settings.delta_root))
+    history = open_history(settings, ops)
     began, warehouse = time.monotonic(), []
     for n, day in enumerate(history.run(start, days, flush=lambda _events: None), start=1):
         warehouse.append(sum(w.wh_current_stock for w in ledgers.warehouse.values()))

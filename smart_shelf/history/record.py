@@ -10,6 +10,7 @@ tables with, so Spark and the dashboard read history and live rows alike.
 from __future__ import annotations
 
 from collections import defaultdict
+from functools import cache
 from pathlib import Path
 
 import pyarrow as pa
@@ -73,10 +74,14 @@ class Recorder(Output):
         return dict(events)
 
 
+@cache
+def arrow_schema(relative_path: str) -> pa.Schema:
+    """The table's schema as spark-init-delta creates it, from its contract."""
+    return to_arrow_schema(delta_schema(struct_type(delta_tables.BY_PATH[relative_path].model)))
+
+
 def arrow_table(relative_path: str, rows: list[Event]) -> pa.Table:
-    model = delta_tables.BY_PATH[relative_path].model
-    schema = to_arrow_schema(delta_schema(struct_type(model)))  # as spark-init-delta creates it
-    return pa.Table.from_pylist([row.model_dump() for row in rows], schema=schema)
+    return pa.Table.from_pylist([row.model_dump() for row in rows], schema=arrow_schema(relative_path))
 
 
 class Lake:

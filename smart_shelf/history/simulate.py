@@ -44,12 +44,15 @@ class DayResult:
 @dataclass
 class History:
     floor: Floor
-    ops: Operations
-    recorder: Recorder
+    ops: Operations  # its `out` is the Recorder of what the days write
     traffic: TrafficSettings
     seed: int
     weekly_discounts: pd.DataFrame
     end: datetime | None = None  # where the history ended: set once `run` is exhausted
+
+    @property
+    def recorder(self) -> Recorder:
+        return self.ops.out
 
     def run(
         self, start: datetime, days: int, flush: Callable[[dict], None] | None = None

@@ -25,12 +25,11 @@ def _rss_mib() -> float:
 
 def _run(days: int, floor_only: bool) -> dict:
     from kafka_components.kafka_producer_foot_traffic.arrival_model import plan_day, traffic_from
-    from smart_shelf.history.opening import open_floor, open_ledgers, operations_rules
+    from smart_shelf.history.opening import open_floor, open_history, open_ledgers, operations_rules
     from smart_shelf.history.operations import Operations
     from smart_shelf.history.record import Recorder
-    from smart_shelf.history.simulate import STEP, History
+    from smart_shelf.history.simulate import STEP
     from smart_shelf.settings import FootTrafficSettings
-    from smart_shelf.store.sources import load_weekly_discounts
 
     settings = FootTrafficSettings()
     seed, start = settings.data_seed, settings.sim_start
@@ -57,7 +56,7 @@ def _run(days: int, floor_only: bool) -> dict:
             "opened_rss_mib": opened_rss,
         }
     ops = Operations(open_ledgers(start), operations_rules(seed), Recorder())
-    history = History(floor, ops, ops.out, traffic_from(settings), seed, load_weekly_discounts(settings))
+    history = open_history(settings, ops, floor)
     opened_rss, began = _rss_mib(), time.monotonic()
     for n, day in enumerate(history.run(start, days, flush=lambda _events: None), start=1):
         if n % 7 == 0 or n == days:

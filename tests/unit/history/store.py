@@ -67,4 +67,4 @@ def small_store(seed: int = 7, customers: int = 80, reorder_point: int = 30) -> 
         {"shelf_id": ["B"], "week_start": ["2025-12-29"], "week_end": ["2026-01-04"], "discount": [0.2]}
     )
     traffic = TrafficSettings(daily_customers=customers)
-    return History(floor, ops, ops.out, traffic, seed, weekly)
+    return History(floor, ops, traffic, seed, weekly)
