@@ -35,6 +35,11 @@ def stable_id(*parts: object) -> str:
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
+# The bots whose shelf events are not customers': staff bringing a refill, staff taking expired units away.
+RESTOCK_CUSTOMER = "restock_bot"
+REMOVAL_CUSTOMER = "removal_bot"
+
+
 class Event(BaseModel):
     """Base of every payload: unknown fields are refused, timestamps must carry an offset."""
 
@@ -104,6 +109,20 @@ class ShelfEvent(Event):
         elif self.quantity is None or self.weight is None:
             raise ValueError(f"{self.event_type} needs quantity and weight")
         return self
+
+
+class RemovalOrder(Event):
+    """An expired batch to take off its shelf (topic `removal_orders`). removal-scheduler orders it;
+    the shelf producer carries it out as a `removal` and its `weight_change` in its own event order,
+    as staff at the shelf would, so no customer's pickup is stamped between the order and the shelf."""
+
+    event_id: str  # one per shelf, batch and day: an order sent again is carried out once
+    shelf_id: str
+    batch_code: str
+    expiry_date: date
+    quantity: int = Field(ge=1)  # the batch's units as the batch ledger last showed them
+    weight: float = Field(ge=0)  # grams per unit
+    created_at: AwareDatetime
 
 
 class PosItem(Event):
@@ -409,6 +428,7 @@ TOPICS: dict[str, Topic] = {
         Topic("pos_transactions", PosTransaction, _D, ("customer_id",), "one checkout per customer"),
         Topic("wh_events", WarehouseEvent, _D, ("shelf_id",), "warehouse picks and deliveries"),
         Topic("alerts", Alert, _D, ("alert_id",), "alerts and their status changes"),
+        Topic("removal_orders", RemovalOrder, _D, ("shelf_id",), "expired batches to take off the shelves"),
         # compacted state, plans and metadata: the latest value per key wins
         Topic("shelf_state", ShelfState, _C, ("shelf_id",), "shelf stock"),
         Topic("wh_state", WarehouseState, _C, ("shelf_id",), "warehouse stock"),

@@ -199,6 +199,8 @@ class ShelfProducerSettings(Settings):
     redis_stream: str = "shelf_events"
     group_id_foot: str = "shelf-foot-listener"
     group_id_restock: str = "shelf-restock-listener"
+    kafka_topic_removal_orders: str = "removal_orders"
+    group_id_removal: str = "shelf-removal-listener"
     shelf_idle_sleep: float = Field(0.01, gt=0)
     putback_prob: float = Field(0.15, ge=0, le=1)
     store_file_retry_seconds: float = Field(10.0, gt=0)
@@ -340,7 +342,7 @@ class DailyDiscountSettings(ClockJobSettings):
 class RemovalSettings(ClockJobSettings):
     """spark-apps/removal-scheduler."""
 
-    topic_shelf_events: str = "shelf_events"
+    topic_removal_orders: str = "removal_orders"
     topic_shelf_batch_state: str = "shelf_batch_state"
     remove_mode: str = Field("next_day", pattern="^(next_day|same_day_evening)$")
     poll_seconds: float = Field(5.0, gt=0)

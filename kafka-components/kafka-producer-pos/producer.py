@@ -22,11 +22,10 @@ from kafka_components.kafka_producer_pos.checkout import (
     cart_complete,
     checkout_due,
 )
-from smart_shelf.contracts import FootTrafficSession, ShelfEvent, to_json
+from smart_shelf.contracts import RESTOCK_CUSTOMER, FootTrafficSession, ShelfEvent, to_json
 from smart_shelf.redis_client import ShelfProducerKeys
 
 log = logging.getLogger(__name__)
-RESTOCK_CUSTOMER = "restock_bot"
 # Add ARGV[3] to cart field ARGV[2] unless event ARGV[1] was counted already; floors at zero.
 _COUNT_ONCE = """
 if redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return false end

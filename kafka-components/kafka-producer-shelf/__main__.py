@@ -1,8 +1,9 @@
 """Entry point: python -m kafka_components.kafka_producer_shelf
 
-Reads sessions from Kafka `foot_traffic` (and restock putbacks from `shelf_events`), acts for each
-customer at their scheduled sim times, and writes pickups, putbacks and weight changes to the
-Redis stream `shelf_events`. Kafka offsets are committed after the schedules are stored in Redis.
+Reads sessions from Kafka `foot_traffic` (restock putbacks from `shelf_events`, removal orders from
+`removal_orders`), acts for each customer at their scheduled sim times, and writes pickups, putbacks,
+removals and weight changes to the Redis stream `shelf_events`. Kafka offsets are committed after
+the schedules are stored in Redis.
 """
 
 import logging
@@ -11,14 +12,12 @@ import time
 from datetime import timedelta
 
 from kafka_components.kafka_producer_shelf.producer import (
-    REMOVAL_CUSTOMER,
-    RESTOCK_CUSTOMER,
     ShelfProducer,
     catalogue_from_inventory,
     handed_over_stock,
 )
 from simulated_time.clock import make_clock
-from smart_shelf.contracts import FootTrafficSession, ShelfEvent
+from smart_shelf.contracts import RESTOCK_CUSTOMER, FootTrafficSession, RemovalOrder, ShelfEvent
 from smart_shelf.kafka_client import make_consumer
 from smart_shelf.redis_client import connect_redis
 from smart_shelf.service import StopSignal, consume, outage_guard, run_until_up, start_service
@@ -54,6 +53,9 @@ def main() -> int:
 
     sessions = make_consumer(settings, settings.kafka_topic_foot, group_id=settings.group_id_foot)
     restocks = make_consumer(settings, settings.kafka_topic_shelf, group_id=settings.group_id_restock)
+    removals = make_consumer(
+        settings, settings.kafka_topic_removal_orders, group_id=settings.group_id_removal
+    )
 
     producer: ShelfProducer | None = None
     discounts: dict[str, float] = {}
@@ -61,8 +63,6 @@ def main() -> int:
     def on_shelf_event(event: ShelfEvent) -> None:
         if event.customer_id == RESTOCK_CUSTOMER and event.event_type == "putback":
             producer.apply_restock(event.event_id, event.shelf_id or event.item_id, event.quantity)
-        elif event.customer_id == REMOVAL_CUSTOMER and event.event_type == "removal":
-            producer.apply_restock(event.event_id, event.shelf_id or event.item_id, -event.quantity)
 
     stop = StopSignal()
     guard = outage_guard("kafka-producer-shelf", settings, stop)
@@ -96,7 +96,10 @@ def main() -> int:
             day = now.date()
             producer.forget_customers_before(now - timedelta(days=2))
             log.info("%s: %d products discounted", day, len(producer.discounts))
-        if not producer.run_due(now):
+        acted = producer.run_due(now)
+        # after the actions due by `now`, so each removal follows every pickup stamped before it
+        consume(removals, RemovalOrder, lambda order: producer.carry_out_removal(order, now), max_records=500)
+        if not acted:
             time.sleep(settings.shelf_idle_sleep)
         if time.monotonic() - last_report >= REPORT_EVERY_SECONDS:
             log.info(
@@ -111,6 +114,7 @@ def main() -> int:
         guard.run(step)
     sessions.close()
     restocks.close()
+    removals.close()
     return 0
 
 

@@ -3,7 +3,8 @@
 A visit gets 3 to 30 actions at uniform times between entry + 60 s and exit - 30 s. Each action is a
 putback (probability PUTBACK_PROB, when the customer holds something) or a pickup of a product
 chosen by pick_score = visibility x (1 + discount), 1 to 3 units. Nobody takes what is not on the
-shelf: a pickup from an empty shelf is a lost sale, and a short shelf gives what it has.
+shelf: a pickup from an empty shelf is a lost sale, and a short shelf gives what it has. Staff carry
+out removal orders the same way: they take the expired units still on the shelf.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import numpy as np
+
+from smart_shelf.contracts import REMOVAL_CUSTOMER, RemovalOrder, ShelfEvent, stable_id
 
 FIRST_ACTION_AFTER_ENTRY = timedelta(seconds=60)
 LAST_ACTION_BEFORE_EXIT = timedelta(seconds=30)
@@ -130,3 +133,31 @@ def apply(outcome: Outcome, shopper: Shopper, stock: dict[str, int]) -> None:
         if shopper.hands[outcome.shelf_id] == 0:
             del shopper.hands[outcome.shelf_id]
     shopper.next_action += 1
+
+
+def removal_events(order: RemovalOrder, on_shelf: int, at: datetime) -> list[ShelfEvent]:
+    """Staff carrying out a removal order at `at`: the `removal` of the order's units, or of what the
+    shelf still holds when customers took some meanwhile, and its `weight_change`. Nothing when the
+    shelf is empty. Ids derive from the order's, so the order carried out again repeats them."""
+    quantity = min(order.quantity, on_shelf)
+    if quantity <= 0:
+        return []
+    common = dict(customer_id=REMOVAL_CUSTOMER, item_id=order.shelf_id, timestamp=at)
+    return [
+        ShelfEvent(
+            event_id=stable_id("removal", order.event_id),
+            event_type="removal",
+            quantity=quantity,
+            weight=order.weight,
+            shelf_id=order.shelf_id,
+            batch_code=order.batch_code,
+            expiry_date=order.expiry_date,
+            **common,
+        ),
+        ShelfEvent(
+            event_id=stable_id("removal", order.event_id, "weight_change"),
+            event_type="weight_change",
+            delta_weight=round(-order.weight * quantity, 3),
+            **common,
+        ),
+    ]

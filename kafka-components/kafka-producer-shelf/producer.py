@@ -3,7 +3,7 @@
 Durable state lives in Redis under `<prefix>:*`: the shelf stock as the producer sees it
 (`stock`, from the inventory snapshot, then every pickup, putback and restock), each shopper in the
 store (`shoppers`), customers already scheduled (`seen`, so a repeated session is ignored), restock
-events already applied (`restocks`), and lost sales per day. Each action's events and the state
+events and removal orders already applied (`restocks`), and lost sales per day. Each action's events and the state
 change it causes are written in one MULTI, so a restart resumes exactly after the last action.
 """
 
@@ -24,12 +24,15 @@ from kafka_components.kafka_producer_shelf.actions import (
     action_times,
     apply,
     decide,
+    removal_events,
 )
 from smart_shelf import handover
 from smart_shelf.contracts import (
+    REMOVAL_CUSTOMER,
     STREAM_DATA_FIELD,
     STREAM_KEY_FIELD,
     FootTrafficSession,
+    RemovalOrder,
     ShelfEvent,
     stable_id,
     to_json,
@@ -38,10 +41,7 @@ from smart_shelf.redis_client import SHELF_PRODUCER_PREFIX, ShelfProducerKeys, l
 
 log = logging.getLogger(__name__)
 HANDOVER_JOB = "kafka-producer-shelf"
-RESTOCK_CUSTOMER = "restock_bot"
-REMOVAL_CUSTOMER = "removal_bot"
-# Add ARGV[3] units (negative: take them) to shelf ARGV[2], never below zero, unless event ARGV[1] was
-# applied already; returns the new stock.
+# Add ARGV[3] units to shelf ARGV[2], unless event ARGV[1] was applied already; returns the new stock.
 _APPLY_ONCE = """
 if redis.call('SADD', KEYS[1], ARGV[1]) == 1 then
   local stock = (tonumber(redis.call('HGET', KEYS[2], ARGV[2])) or 0) + tonumber(ARGV[3])
@@ -136,14 +136,37 @@ class ShelfProducer:
         return True
 
     def apply_restock(self, event_id: str, shelf_id: str, quantity: int) -> bool:
-        """A refill arriving on the shelf (a restock putback, or a removal of expired units with a
-        negative quantity): applied once per event_id, atomically."""
+        """A refill arriving on the shelf (a restock putback): applied once per event_id, atomically."""
         applied = self._apply_once(
             keys=[self._key("restocks"), self._key("stock")], args=[event_id, shelf_id, quantity]
         )
         if applied is not None:
             self.stock[shelf_id] = int(applied)
         return applied is not None
+
+    def carry_out_removal(self, order: RemovalOrder, at: datetime) -> bool:
+        """Take an order's expired units off the shelf at `at`, after every action already emitted (so
+        the ledgers, which apply a shelf's events in event time, never see the removal before a pickup
+        made ahead of it). Once per order: its events and the stock change go in one MULTI."""
+        applied = self._key("restocks")
+        if self.redis.sismember(applied, order.event_id):
+            return False
+        shelf = order.shelf_id
+        events = removal_events(order, self.stock.get(shelf, 0), max(at, order.created_at))
+        removed = sum(e.quantity for e in events if e.event_type == "removal")
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.sadd(applied, order.event_id)
+        for event in events:
+            pipe.xadd(
+                self.stream,
+                {STREAM_DATA_FIELD: to_json(event), STREAM_KEY_FIELD: REMOVAL_CUSTOMER},
+                maxlen=self.maxlen,
+                approximate=True,
+            )
+        pipe.hset(self._key("stock"), shelf, self.stock.get(shelf, 0) - removed)
+        pipe.execute()
+        self.stock[shelf] = self.stock.get(shelf, 0) - removed
+        return True
 
     def next_due(self) -> datetime | None:
         return self._queue[0][0] if self._queue else None

@@ -15,9 +15,16 @@ from datetime import date, datetime, timedelta
 
 from kafka_components.kafka_producer_foot_traffic.arrival_model import Visit
 from kafka_components.kafka_producer_pos.checkout import build_transaction, cart_change, checkout_due
-from kafka_components.kafka_producer_shelf.actions import Catalogue, Shopper, action_times, apply, decide
+from kafka_components.kafka_producer_shelf.actions import (
+    Catalogue,
+    Shopper,
+    action_times,
+    apply,
+    decide,
+    removal_events,
+)
 from kafka_components.kafka_producer_shelf.producer import shelf_events
-from smart_shelf.contracts import PosTransaction, ShelfEvent
+from smart_shelf.contracts import PosTransaction, RemovalOrder, ShelfEvent
 
 
 @dataclass
@@ -96,8 +103,16 @@ class Floor:
         return events
 
     def restock(self, shelf_id: str, quantity: int) -> None:
-        """A refill (+) or a removal (-) the shelf producer applies to its view, never below zero."""
-        self.stock[shelf_id] = max(0, self.stock.get(shelf_id, 0) + quantity)
+        """A refill arriving on the shelf."""
+        self.stock[shelf_id] = self.stock.get(shelf_id, 0) + quantity
+
+    def carry_out(self, order: RemovalOrder, at: datetime) -> list[ShelfEvent]:
+        """Staff take an order's expired units off the shelf, as the shelf producer does."""
+        events = removal_events(order, self.stock.get(order.shelf_id, 0), at)
+        for event in events:
+            if event.event_type == "removal":
+                self.stock[order.shelf_id] -= event.quantity
+        return events
 
     def checkouts(self, now: datetime) -> list[PosTransaction]:
         """The customers billed by `now`: left (plus the grace), with no action left. A customer whose

@@ -21,11 +21,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from smart_shelf.contracts import (
+    REMOVAL_CUSTOMER,
+    RESTOCK_CUSTOMER,
     Alert,
     DailyDiscount,
     Event,
     JobRun,
     PosTransaction,
+    RemovalOrder,
     ShelfEvent,
     ShelfRestockPlan,
     SupplierOrder,
@@ -37,7 +40,7 @@ from smart_shelf.store.calendar import SupplierCalendar
 from smart_shelf.store.expiry import BatchStock
 from spark_apps.batch_state_updater.rules import BatchReading, StoreBatchLedger
 from spark_apps.daily_discount_manager.rules import discounts_for
-from spark_apps.removal_scheduler.rules import expired, removal_alerts, removal_events
+from spark_apps.removal_scheduler.rules import expired, removal_alerts, removal_order
 from spark_apps.shelf_aggregator.rules import ShelfLedger, ShelfReading
 from spark_apps.shelf_alert_engine.rules import ShelfWatch
 from spark_apps.shelf_refill_bridge.rules import Refill, due_at, refill_events
@@ -47,8 +50,6 @@ from spark_apps.wh_alert_engine.rules import SupplierWatch
 from spark_apps.wh_batch_state_updater.rules import WarehouseBatchLedger
 from spark_apps.wh_supplier_manager.rules import Product, orders_at_cutoff, receive
 
-RESTOCK_CUSTOMER = "restock_bot"
-REMOVAL_CUSTOMER = "removal_bot"
 # the clock jobs whose runs a history records for them (their JOB names)
 SUPPLIER_JOB, DISCOUNT_JOB, REMOVAL_JOB = "wh-supplier-manager", "daily-discount-manager", "removal-scheduler"
 
@@ -265,9 +266,9 @@ class Operations:
         self.settle(slot)
         return len(due)
 
-    def daily(self, now: datetime) -> tuple[list[DailyDiscount], list[ShelfEvent]]:
-        """The day's jobs at its first moment: the near-expiry discounts, and the removals of expired
-        batches as shelf events (the caller hands them to the floor and back here, in that order)."""
+    def daily(self, now: datetime) -> tuple[list[DailyDiscount], list[RemovalOrder]]:
+        """The day's jobs at its first moment: the near-expiry discounts, and the removal orders of
+        expired batches (the caller has the floor carry them out and hands the events back here)."""
         self.settle(now)
         today = now.date()
         stock = self.store_batch_stock()
@@ -277,7 +278,7 @@ class Operations:
             self.out.row("daily_discounts", row)
         due = expired(stock, today, r.remove_mode)
         weights = {s: ledger.item_weight for s, ledger in self.ledgers.shelves.items()}
-        events = [e for b in due for e in removal_events(b, weights.get(b.shelf_id, 0.0), now)]
+        orders = [removal_order(b, weights.get(b.shelf_id, 0.0), now) for b in due]
         for alert in removal_alerts(due, now):
             self.out.event("alerts", alert)
         self._ran(DISCOUNT_JOB, f"discounts:{today.isoformat()}", now, f"{len(discounts)} shelves discounted")
@@ -285,7 +286,7 @@ class Operations:
         self._ran(
             REMOVAL_JOB, f"removal:{today.isoformat()}", now, f"{len(due)} batches, {units} units removed"
         )
-        return discounts, events
+        return discounts, orders
 
     # ------------------------------------------------------------------ propagation
 

@@ -115,7 +115,8 @@ class Lake:
         except TableNotFoundError:
             return []
         model = delta_tables.BY_PATH[relative_path].model
-        return [model.model_validate(row) for row in table.to_pylist()]
+        columns = [name for name in model.model_fields if name in table.column_names]
+        return [model.model_validate(row) for row in table.select(columns).to_pylist()]
 
     def latest_event_time(self, relative_path: str, column: str):
         """The newest `column` value of a table, None when it is missing or empty."""

@@ -85,11 +85,11 @@ class History:
         self.floor.set_discounts(
             effective_discounts(weekly_discounts_on(self.weekly_discounts, day), near_expiry)
         )
-        for event in removals:
-            if event.event_type == "removal":
-                self.floor.restock(event.item_id, -(event.quantity or 0))
-                tally.removed[event.item_id] += event.quantity or 0
-            self.ops.shelf_event(event)
+        for order in removals:
+            for event in self.floor.carry_out(order, first):
+                if event.event_type == "removal":
+                    tally.removed[event.item_id] += event.quantity
+                self.ops.shelf_event(event)
         visits = [
             v for v in plan_day(self.seed, day, self.traffic, UTC, sim_start) if first <= v.entry_time < end
         ]

@@ -16,7 +16,7 @@ from pyspark.sql import functions as F
 from pyspark.sql.streaming import StreamingQuery
 
 from smart_shelf import handover
-from smart_shelf.contracts import PosTransaction, ShelfEvent
+from smart_shelf.contracts import REMOVAL_CUSTOMER, RESTOCK_CUSTOMER, PosTransaction, ShelfEvent
 from smart_shelf.postgres_client import fetch_rows
 from smart_shelf.raw_sink import RawSink, parsed_stream, start_raw_query
 from smart_shelf.settings import BatchStateSettings
@@ -36,8 +36,6 @@ from spark_apps.batch_state_updater.rules import BatchReading, StoreBatchLedger
 
 JOB = "batch-state-updater"
 SETTINGS = BatchStateSettings
-RESTOCK_CUSTOMER = "restock_bot"
-REMOVAL_CUSTOMER = "removal_bot"
 READING_COLUMNS = [
     "shelf_id",
     "event_id",

@@ -1,12 +1,11 @@
 """removal-scheduler: once per simulated day, expired store batches leave the shelves.
 
 Reads the store batches from the batch ledger's compacted topic (`TOPIC_SHELF_BATCH_STATE`, the
-freshest view of them), and for each batch due for removal (REMOVE_MODE, rules.py) sends a `removal`
-and its `weight_change` to `shelf_events`, which the shelf and batch ledgers apply (they stay the only
-writers of stock), and one `expired_removal` alert per shelf to `alerts`. A unit of the batch sold
-after that view was read is taken by the batch ledger from another batch of the shelf, so shelf and
-batches keep agreeing. The day's run is recorded in delta/ops/job_runs; a run repeated after a crash
-sends the same event ids, which the ledgers drop as duplicates.
+freshest view of them), and for each batch due for removal (REMOVE_MODE, rules.py) sends a removal
+order to `TOPIC_REMOVAL_ORDERS`, and one `expired_removal` alert per shelf to `alerts`. The shelf
+producer carries each order out (a `removal` and its `weight_change` on shelf_events, which the shelf
+and batch ledgers apply: they stay the only writers of stock). The day's run is recorded in
+delta/ops/job_runs; a run repeated after a crash sends the same order ids, carried out once.
 """
 
 from __future__ import annotations
@@ -21,7 +20,7 @@ from smart_shelf.settings import RemovalSettings
 from smart_shelf.spark_clock import ScheduledRuns, start_clock_query
 from smart_shelf.store.sources import unit_weights
 from spark_apps.daily_discount_manager.job import store_batches
-from spark_apps.removal_scheduler.rules import expired, removal_alerts, removal_events
+from spark_apps.removal_scheduler.rules import expired, removal_alerts, removal_order
 
 JOB = "removal-scheduler"
 SETTINGS = RemovalSettings
@@ -41,8 +40,8 @@ class Removals:
             return
         candidates = store_batches(self.settings, self.settings.topic_shelf_batch_state)
         due = expired(candidates, today, self.settings.remove_mode)
-        events = [e for b in due for e in removal_events(b, self.weights.get(b.shelf_id, 0.0), now)]
-        send_events(self.producer, self.settings.topic_shelf_events, events)
+        orders = [removal_order(b, self.weights.get(b.shelf_id, 0.0), now) for b in due]
+        send_events(self.producer, self.settings.topic_removal_orders, orders)
         alerts = removal_alerts(due, now)
         send_events(self.producer, self.settings.topic_alerts, alerts)
         units = sum(b.quantity for b in due)

@@ -13,13 +13,12 @@ import json
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
-from smart_shelf.contracts import Alert, ShelfState
+from smart_shelf.contracts import RESTOCK_CUSTOMER, Alert, ShelfState
 from smart_shelf.store.alerts import alert
 
 # A reading within 5 % (or 1 g) of the expected weight is the same movement.
 WEIGHT_TOLERANCE_RATIO = 0.05
 WEIGHT_TOLERANCE_MIN = 0.001
-RESTOCK_CUSTOMER = "restock_bot"
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,14 @@ from pyspark.sql import functions as F
 from pyspark.sql.streaming import StreamingQuery
 
 from smart_shelf import handover
-from smart_shelf.contracts import ShelfBatchState, ShelfEvent, ShelfRestockPlan, ShelfState, WarehouseState
+from smart_shelf.contracts import (
+    RESTOCK_CUSTOMER,
+    ShelfBatchState,
+    ShelfEvent,
+    ShelfRestockPlan,
+    ShelfState,
+    WarehouseState,
+)
 from smart_shelf.contracts import ShelfPolicy as ShelfPolicyRow
 from smart_shelf.postgres_client import fetch_rows
 from smart_shelf.settings import ShelfAlertEngineSettings
@@ -30,7 +37,6 @@ from spark_apps.shelf_alert_engine.rules import ShelfPolicy, ShelfWatch
 
 JOB = "shelf-alert-engine"
 SETTINGS = ShelfAlertEngineSettings
-RESTOCK_CUSTOMER = "restock_bot"
 POLICY_SQL = "SELECT * FROM config.v_shelf_policy_in_force"  # postgresql/04_policy_views.sql
 
 

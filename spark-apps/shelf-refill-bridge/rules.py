@@ -10,9 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from smart_shelf.contracts import ShelfEvent, stable_id
-
-RESTOCK_CUSTOMER = "restock_bot"
+from smart_shelf.contracts import RESTOCK_CUSTOMER, ShelfEvent, stable_id
 
 
 @dataclass(frozen=True)

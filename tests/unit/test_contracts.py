@@ -39,6 +39,7 @@ def test_topic_catalogue_matches_the_specification():
         "pos_transactions",
         "wh_events",
         "alerts",
+        "removal_orders",
     }
     assert set(COMPACTED) == {
         "shelf_state",

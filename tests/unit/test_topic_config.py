@@ -13,8 +13,8 @@ def test_every_contract_topic_and_dead_letter_topic_is_desired():
         specs["shelf_events"].config["retention.ms"]
     )
     assert {s.partitions for s in specs.values() if not s.name.startswith(("dlq.connect.", "__"))} == {3}
-    # 17 contract topics + 6 dead-letter topics + Kafka Connect's: 5 sink dead letters, 1 heartbeat
-    assert len(specs) == 29
+    # 18 contract topics + 7 dead-letter topics + Kafka Connect's: 5 sink dead letters, 1 heartbeat
+    assert len(specs) == 31
     assert specs["dlq.connect.shelf_state"].config["cleanup.policy"] == "delete"
     assert specs["__debezium-heartbeat.cdc"].config["retention.ms"] == str(24 * 3600 * 1000)
 

@@ -17,10 +17,12 @@ import spark_apps.shelf_alert_engine.job as alert_engine
 import spark_apps.shelf_refill_bridge.job as refill_bridge
 import spark_apps.shelf_restock_manager.job as restock_manager
 import spark_apps.wh_alert_engine.job as wh_alert_engine
+from kafka_components.kafka_producer_shelf.producer import ShelfProducer, catalogue_from_inventory
 from smart_shelf import settings as s
-from smart_shelf.contracts import ShelfBatchState
+from smart_shelf.contracts import STREAM_DATA_FIELD, RemovalOrder, ShelfBatchState, parse_event
 from smart_shelf.kafka_client import make_producer
-from smart_shelf.store.sources import unit_weights
+from smart_shelf.redis_client import connect_redis
+from smart_shelf.store.sources import load_inventory, unit_weights
 from spark_apps.daily_discount_manager.job import DailyDiscounts
 from spark_apps.removal_scheduler.job import Removals
 from spark_apps.wh_supplier_manager.job import SupplierCycle
@@ -262,9 +264,10 @@ def test_a_low_warehouse_is_ordered_at_the_cutoff_and_delivered_at_the_next_slot
 
 
 def test_near_expiry_batches_are_discounted_once_a_day_and_expired_ones_removed_through_the_ledgers(
-    spark, settings, common, topic_factory, pg_conn
+    spark, settings, common, topic_factory, pg_conn, unique
 ):
     topics = {
+        "removal_orders": topic_factory("removal_orders", dead_letters=True),
         "discounts": topic_factory("daily_discounts"),
         "shelf_events": topic_factory("shelf_events", dead_letters=True),
         "shelf_state": topic_factory("shelf_state"),
@@ -308,7 +311,7 @@ def test_near_expiry_batches_are_discounted_once_a_day_and_expired_ones_removed_
     view = topic_factory("view.shelf_batch_state")
     for row in rows:
         send(settings, view, [row.model_dump(mode="json")], key=f"{row.shelf_id}::{row.batch_code}")
-    base = dict(**common, topic_shelf_events=topics["shelf_events"], topic_shelf_batch_state=view)
+    base = dict(**common, topic_shelf_batch_state=view)
 
     # discounts: the shelf whose batch expires tomorrow, the same value when the day runs again
     discount_cfg = s.DailyDiscountSettings(
@@ -326,10 +329,33 @@ def test_near_expiry_batches_are_discounted_once_a_day_and_expired_ones_removed_
         )
         assert [(shelf, float(d)) for shelf, d in cur.fetchall()] == [(soon_shelf, record["discount"])]
 
-    # removal: the expired batch leaves as events; run twice, sent once
-    removal_cfg = s.RemovalSettings(**base)
+    # removal: one order for the expired batch; run twice, sent once
+    removal_cfg = s.RemovalSettings(**base, topic_removal_orders=topics["removal_orders"])
     Removals(spark, removal_cfg).tick(now)
     Removals(spark, removal_cfg).tick(now + timedelta(minutes=1))
+    (order,) = [
+        parse_event(RemovalOrder, json.dumps(v)) for v in _values(settings, topics["removal_orders"], 1)
+    ]
+    assert (order.shelf_id, order.batch_code, order.quantity) == (expired_shelf, expired_code, expired_qty)
+    assert _no_more(settings, topics["removal_orders"], 1)
+    # the shelf producer carries it out once (the order read again after a crash changes nothing),
+    # as a removal and its weight change on its stream, which the bridge takes to shelf_events
+    catalogue, _ = catalogue_from_inventory(load_inventory(settings, max_wait_seconds=5))
+    stream = f"test:{unique}:shelf_events"
+    shelves = ShelfProducer(
+        connect_redis(settings),
+        catalogue,
+        {expired_shelf: opening_stock},
+        seed=1,
+        putback_prob=0.0,
+        stream=stream,
+        prefix=f"test:{unique}:shelf_producer",
+    )
+    assert shelves.carry_out_removal(order, now + timedelta(seconds=5))
+    assert not shelves.carry_out_removal(order, now + timedelta(seconds=9))
+    assert shelves.stock[expired_shelf] == opening_stock - expired_qty
+    written = [fields[STREAM_DATA_FIELD] for _, fields in shelves.redis.xrange(stream)]
+    send(settings, topics["shelf_events"], written, key="removal_bot")
     events = _values(settings, topics["shelf_events"], 2)
     assert [(e["event_type"], e.get("quantity"), e.get("batch_code")) for e in events] == [
         ("removal", expired_qty, expired_code),

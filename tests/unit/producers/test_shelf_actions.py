@@ -14,8 +14,9 @@ from kafka_components.kafka_producer_shelf.actions import (
     cumulative,
     decide,
     draw,
+    removal_events,
 )
-from smart_shelf.contracts import stable_id
+from smart_shelf.contracts import RemovalOrder, stable_id
 from smart_shelf.store.pricing import combine_discounts, effective_discounts, pick_score
 
 ENTRY = datetime(2026, 1, 1, 10, 0, tzinfo=UTC)
@@ -128,3 +129,45 @@ def test_discounts_combine_multiplicatively(weekly, daily, expected):
 
 def test_effective_discounts_cover_either_source():
     assert effective_discounts({"A": 0.1}, {"B": 0.3, "A": 0.5}) == pytest.approx({"A": 0.55, "B": 0.3})
+
+
+ORDER = RemovalOrder(
+    event_id="order-1",
+    shelf_id="A",
+    batch_code="old",
+    expiry_date=ENTRY.date() - timedelta(days=1),
+    quantity=3,
+    weight=200.0,
+    created_at=ENTRY,
+)
+
+
+@pytest.mark.parametrize(
+    "on_shelf, removed",
+    [
+        (10, 3),  # the order's units
+        (2, 2),  # customers took some since the batch ledger's view: what is left goes
+        (0, None),  # nothing on the shelf: nothing to carry out
+    ],
+)
+def test_staff_remove_the_ordered_units_still_on_the_shelf(on_shelf, removed):
+    at = ENTRY + timedelta(minutes=5)
+    events = removal_events(ORDER, on_shelf, at)
+    if removed is None:
+        assert events == []
+        return
+    removal, weight = events
+    assert (removal.event_type, removal.customer_id, removal.item_id, removal.batch_code) == (
+        "removal",
+        "removal_bot",
+        "A",
+        "old",
+    )
+    assert (removal.quantity, removal.expiry_date, removal.timestamp) == (removed, ORDER.expiry_date, at)
+    assert (weight.event_type, weight.delta_weight, weight.timestamp) == (
+        "weight_change",
+        -200.0 * removed,
+        at,
+    )
+    # carried out again (after a crash), the same ids: the ledgers drop the repeat
+    assert [e.event_id for e in removal_events(ORDER, on_shelf, at)] == [removal.event_id, weight.event_id]

@@ -1,5 +1,5 @@
-"""Daily discounts (deterministic, never compounding) and removals of expired batches (events the
-ledgers apply, one alert per shelf with the units)."""
+"""Daily discounts (deterministic, never compounding) and removals of expired batches (an order per
+batch for the shelf, one alert per shelf with the units; the ledgers apply what the shelf did)."""
 
 from datetime import UTC, date, datetime, timedelta
 
@@ -7,7 +7,7 @@ from smart_shelf.store.batches import Batches
 from smart_shelf.store.expiry import BatchStock
 from spark_apps.batch_state_updater.rules import BatchReading, StoreBatchLedger
 from spark_apps.daily_discount_manager.rules import discounts_for
-from spark_apps.removal_scheduler.rules import expired, removal_alerts, removal_events
+from spark_apps.removal_scheduler.rules import expired, removal_alerts, removal_order
 
 NOW = datetime(2026, 1, 10, 0, 0, 5, tzinfo=UTC)
 TODAY = NOW.date()
@@ -36,17 +36,18 @@ def test_expired_batches_go_the_day_after_their_expiry():
     assert removal_alerts(due, NOW)[0].alert_id == one.alert_id  # the same day gives the same alert
 
 
-def test_a_removal_is_a_count_and_a_weight_the_ledgers_apply():
-    removal, weight = removal_events(BatchStock("A", "old", TODAY - timedelta(days=1), 3), 200.0, NOW)
-    assert (removal.event_type, removal.customer_id, removal.quantity, removal.batch_code) == (
-        "removal",
-        "removal_bot",
-        3,
+def test_a_removal_order_names_the_batch_its_units_and_their_weight_once_a_day():
+    batch = BatchStock("A", "old", TODAY - timedelta(days=1), 3)
+    order = removal_order(batch, 200.0, NOW)
+    assert (order.shelf_id, order.batch_code, order.expiry_date, order.quantity, order.weight) == (
+        "A",
         "old",
+        TODAY - timedelta(days=1),
+        3,
+        200.0,
     )
-    assert weight.delta_weight == -600.0
-    again = removal_events(BatchStock("A", "old", TODAY - timedelta(days=1), 3), 200.0, NOW)
-    assert [e.event_id for e in again] == [removal.event_id, weight.event_id]
+    assert removal_order(batch, 200.0, NOW + timedelta(hours=3)).event_id == order.event_id  # a rerun
+    assert removal_order(batch, 200.0, NOW + timedelta(days=1)).event_id != order.event_id  # next day
 
 
 def _store(*batches):
