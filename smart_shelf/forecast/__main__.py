@@ -1,0 +1,127 @@
+"""python -m smart_shelf.forecast: the forecast against its baselines on fast-forwarded histories.
+
+For each seed, DAYS days of the store run in memory through make history's engine (from SIM_START,
+opened from Postgres like `make history`; nothing is written), and the last HOLDOUT days are held
+out: one origin per supplier cutoff in them, the model refitted at each on the days before it. Prints
+a line per origin, then per seed and over all seeds the scores of the model and each baseline, and
+whether the model clears the bar: mean RMSSE at most 0.85 x seasonal naive and 0.95 x the better
+moving average, WAPE below every baseline, |bias| at most 5 %.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from smart_shelf.forecast.evaluate import BASELINES, Evaluation, evaluate
+from smart_shelf.forecast.panel import panel_from
+from smart_shelf.logs import configure_logging
+from smart_shelf.settings import FootTrafficSettings, SupplierManagerSettings
+from smart_shelf.store.sources import load_inventory, load_weekly_discounts
+
+
+def history_panel(settings: FootTrafficSettings, days: int):
+    from smart_shelf.history.opening import open_history, open_ledgers, open_operations
+    from smart_shelf.history.record import Lake
+
+    start = settings.sim_start
+    with tempfile.TemporaryDirectory() as empty:
+        ops = open_operations(open_ledgers(start), settings.data_seed, Lake(Path(empty)))
+    history = open_history(settings, ops)
+    customers, began = {}, time.monotonic()
+    for n, day in enumerate(history.run(start, days, flush=lambda _events: None), start=1):
+        customers[day.day] = day.customers
+        if n % 7 == 0 or n == days:
+            print(
+                f"  seed {settings.data_seed}: day {n}/{days} simulated [{time.monotonic() - began:.0f}s]",
+                flush=True,
+            )
+    inventory = load_inventory(settings, max_wait_seconds=0)
+    rows = ops.out.rows["shelf_daily"].values()
+    return panel_from(rows, customers, inventory, load_weekly_discounts(settings))
+
+
+def bar(scores) -> dict[str, bool]:
+    """The forecast bar (the module's docstring), from mean scores."""
+    model = scores["model"]
+    better_ma = min(scores["moving average 7"].rmsse, scores["moving average 28"].rmsse)
+    return {
+        "RMSSE <= 0.85 x seasonal naive": model.rmsse <= 0.85 * scores["seasonal naive 7"].rmsse,
+        "RMSSE <= 0.95 x better moving average": model.rmsse <= 0.95 * better_ma,
+        "WAPE below every baseline": all(model.wape < scores[b].wape for b in BASELINES),
+        "|bias| <= 5 %": abs(model.bias) <= 0.05,
+    }
+
+
+def table(scores) -> str:
+    lines = [f"{'forecaster':<20} {'RMSSE':>7} {'MASE':>7} {'WAPE':>7} {'bias':>7} {'pinball.95':>10}"]
+    for name, s in scores.items():
+        lines.append(
+            f"{name:<20} {s.rmsse:>7.3f} {s.mase:>7.3f} {s.wape:>7.3f} {s.bias:>+7.3f} {s.pinball:>10.3f}"
+        )
+    return "\n".join(lines)
+
+
+def mean_scores(evaluations: list[Evaluation]):
+    from smart_shelf.forecast.evaluate import Scores
+
+    names = evaluations[0].scores
+    return {
+        name: Scores(
+            *(
+                float(np.mean([getattr(e.scores[name], f) for e in evaluations]))
+                for f in Scores.__dataclass_fields__
+            )
+        )
+        for name in names
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m smart_shelf.forecast", description=__doc__)
+    parser.add_argument("--days", type=int, default=91, help="simulated days per seed (default 91)")
+    parser.add_argument("--holdout", type=int, default=28, help="days held out at the end (default 28)")
+    parser.add_argument("--seeds", default="1,2,3", help="comma-separated seeds (default 1,2,3)")
+    args = parser.parse_args(argv)
+    if args.holdout < 7 or args.days - args.holdout < 35:
+        print(
+            "need --holdout >= 7 and at least 35 days before it (28 of features, a week of training)",
+            file=sys.stderr,
+        )
+        return 2
+    base = FootTrafficSettings()
+    configure_logging(base.log_level)
+    calendar_settings = SupplierManagerSettings()
+    from spark_apps.wh_supplier_manager.job import calendar
+
+    evaluations = []
+    for seed in (int(s) for s in args.seeds.split(",") if s.strip()):
+        settings = base.model_copy(update={"data_seed": seed})
+        print(f"seed {seed}: {args.days} days from {settings.sim_start.isoformat()}", flush=True)
+        panel = history_panel(settings, args.days)
+        observed = args.days
+        evaluation = evaluate(
+            panel,
+            calendar(calendar_settings),
+            first_holdout=observed - args.holdout,
+            observed=observed,
+            progress=lambda line: print("  " + line, flush=True),
+        )
+        print(table(evaluation.scores))
+        print(f"  fit: {np.mean(evaluation.fit_seconds):.1f}s per origin on average", flush=True)
+        evaluations.append(evaluation)
+    scores = mean_scores(evaluations)
+    print(f"\nmean over {len(evaluations)} seeds, {len(evaluations[0].origins)} origins each:")
+    print(table(scores))
+    for what, ok in bar(scores).items():
+        print(f"  {'ok  ' if ok else 'MISS'} {what}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
