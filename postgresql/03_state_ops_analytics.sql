@@ -300,6 +300,16 @@ CREATE TABLE IF NOT EXISTS analytics.ml_models (
     artifact_path TEXT NOT NULL,
     PRIMARY KEY (model_name, model_version)
 );
+-- What a version was trained on, how it scored beside its baselines, and whether it serves orders.
+ALTER TABLE analytics.ml_models ADD COLUMN IF NOT EXISTS trained_sim_at TIMESTAMPTZ;
+ALTER TABLE analytics.ml_models ADD COLUMN IF NOT EXISTS data_from DATE;
+ALTER TABLE analytics.ml_models ADD COLUMN IF NOT EXISTS data_to DATE;
+ALTER TABLE analytics.ml_models ADD COLUMN IF NOT EXISTS features JSONB NOT NULL DEFAULT '[]'::jsonb;
+ALTER TABLE analytics.ml_models ADD COLUMN IF NOT EXISTS features_sha256 TEXT;
+ALTER TABLE analytics.ml_models ADD COLUMN IF NOT EXISTS params_json JSONB NOT NULL DEFAULT '{}'::jsonb;
+ALTER TABLE analytics.ml_models ADD COLUMN IF NOT EXISTS artifact_sha256 TEXT;
+ALTER TABLE analytics.ml_models ADD COLUMN IF NOT EXISTS champion BOOLEAN NOT NULL DEFAULT false;
+ALTER TABLE analytics.ml_models ADD COLUMN IF NOT EXISTS promotion_note TEXT;
 CREATE TABLE IF NOT EXISTS analytics.ml_predictions_log (
     model_name        TEXT NOT NULL,
     model_version     TEXT NOT NULL,

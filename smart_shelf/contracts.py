@@ -315,6 +315,26 @@ class ShelfDay(Event):
     discount: float = Field(ge=0, le=1)  # weekly and near-expiry combined, as the till priced it
 
 
+class ModelVersion(Event):
+    """A row of the model registry (analytics.ml_models): one trained version, what it learnt from,
+    how it scored beside its baselines on the same held-out origins, and whether it is the champion."""
+
+    model_name: str
+    model_version: str
+    trained_at: AwareDatetime  # wall time
+    trained_sim_at: AwareDatetime | None = None  # the store's simulated time
+    data_from: date
+    data_to: date
+    features: list[str]
+    features_sha256: str
+    params_json: dict
+    metrics_json: dict  # {"model": {...}, "<baseline>": {...}}
+    artifact_path: str
+    artifact_sha256: str
+    champion: bool
+    promotion_note: str
+
+
 class ShelfPolicy(Event):
     """A row of config.shelf_policies as the CDC source publishes it. The scope is the shelf, else the
     subcategory, the category, or everything (all three unset: the global default)."""

@@ -348,6 +348,14 @@ class RemovalSettings(ClockJobSettings):
     poll_seconds: float = Field(5.0, gt=0)
 
 
+class TrainingSettings(Settings):
+    """ml-model/training-service."""
+
+    model_name: str = "demand_xgb"
+    artifact_dir: Path = REPO_ROOT / "models"
+    holdout_days: int = Field(28, ge=7)  # held out at the end of the history: one origin per cutoff
+
+
 class DashboardSettings(Settings):
     """dashboard (seed 003: the variable names and their alternatives are the specification's)."""
 

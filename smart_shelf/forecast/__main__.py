@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from smart_shelf.forecast.evaluate import BASELINES, Evaluation, evaluate
+from smart_shelf.forecast.evaluate import Evaluation, evaluate, forecast_bar
 from smart_shelf.forecast.panel import panel_from
 from smart_shelf.logs import configure_logging
 from smart_shelf.settings import FootTrafficSettings, SupplierManagerSettings
@@ -44,18 +44,6 @@ def history_panel(settings: FootTrafficSettings, days: int):
     inventory = load_inventory(settings, max_wait_seconds=0)
     rows = ops.out.rows["shelf_daily"].values()
     return panel_from(rows, customers, inventory, load_weekly_discounts(settings))
-
-
-def bar(scores) -> dict[str, bool]:
-    """The forecast bar (the module's docstring), from mean scores."""
-    model = scores["model"]
-    better_ma = min(scores["moving average 7"].rmsse, scores["moving average 28"].rmsse)
-    return {
-        "RMSSE <= 0.85 x seasonal naive": model.rmsse <= 0.85 * scores["seasonal naive 7"].rmsse,
-        "RMSSE <= 0.95 x better moving average": model.rmsse <= 0.95 * better_ma,
-        "WAPE below every baseline": all(model.wape < scores[b].wape for b in BASELINES),
-        "|bias| <= 5 %": abs(model.bias) <= 0.05,
-    }
 
 
 def table(scores) -> str:
@@ -118,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     scores = mean_scores(evaluations)
     print(f"\nmean over {len(evaluations)} seeds, {len(evaluations[0].origins)} origins each:")
     print(table(scores))
-    for what, ok in bar(scores).items():
+    for what, ok in forecast_bar(scores).items():
         print(f"  {'ok  ' if ok else 'MISS'} {what}")
     return 0
 

@@ -198,3 +198,26 @@ def evaluate(
         )
     scores = {name: score(panel, pd.concat(frames), first_holdout) for name, frames in outputs.items()}
     return Evaluation(origins, scores, fit_seconds)
+
+
+def forecast_bar(scores: dict[str, Scores]) -> dict[str, bool]:
+    """What a model must clear to serve orders, on the same held-out origins as its baselines: mean
+    RMSSE at most 0.85 x seasonal naive and 0.95 x the better moving average, WAPE below every
+    baseline, |bias| at most 5 %. (The M5 winner beat seasonal naive by about 25 % and a moving
+    average by about 6 % at product-store level.)"""
+    model = scores["model"]
+    better_ma = min(scores["moving average 7"].rmsse, scores["moving average 28"].rmsse)
+    return {
+        "RMSSE <= 0.85 x seasonal naive": model.rmsse <= 0.85 * scores["seasonal naive 7"].rmsse,
+        "RMSSE <= 0.95 x better moving average": model.rmsse <= 0.95 * better_ma,
+        "WAPE below every baseline": all(model.wape < scores[b].wape for b in BASELINES),
+        "|bias| <= 5 %": abs(model.bias) <= 0.05,
+    }
+
+
+def promotion(scores: dict[str, Scores]) -> tuple[bool, str]:
+    """(champion?, why): a model is promoted only when it clears every part of the bar."""
+    missed = [what for what, ok in forecast_bar(scores).items() if not ok]
+    if missed:
+        return False, "not promoted: " + "; ".join(missed)
+    return True, "promoted: clears every part of the bar against its baselines"

@@ -1,0 +1,118 @@
+"""One training run: the demand panel from the lake, rolling-origin evaluation against the baselines,
+the final model on every day, its artifact and its registry row.
+
+The history comes from the Delta tables `make history` (and the live store) write: the per-shelf
+days (`analytics/shelf_daily`) and the visits (`raw/foot_traffic`) for the daily customers. The last
+HOLDOUT_DAYS are held out: one origin per supplier cutoff in them, the model refitted at each on the
+days before it, the baselines on the same origins. The final model is fitted on every closed day;
+it becomes the champion only when the evaluation clears the bar (smart_shelf.forecast.evaluate).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as clock_time
+
+import pyarrow.compute as pc
+from deltalake import DeltaTable
+from deltalake.exceptions import TableNotFoundError
+
+from smart_shelf.contracts import ModelVersion
+from smart_shelf.forecast import registry
+from smart_shelf.forecast.evaluate import ModelParams, demand_of, evaluate, fit, promotion, training_rows
+from smart_shelf.forecast.features import FEATURES, MIN_HISTORY
+from smart_shelf.forecast.panel import Panel, panel_from
+from smart_shelf.history.record import Lake
+from smart_shelf.settings import SupplierManagerSettings, TrainingSettings
+from smart_shelf.store.sources import load_inventory, load_weekly_discounts
+from spark_apps.wh_supplier_manager.job import calendar
+
+log = logging.getLogger("training-service")
+
+
+class NoHistory(RuntimeError):
+    """Not enough closed days to train and evaluate on."""
+
+
+def daily_customers(lake: Lake) -> dict[date, int]:
+    try:
+        entries = DeltaTable(str(lake.path("raw/foot_traffic"))).to_pyarrow_table(columns=["entry_time"])
+    except TableNotFoundError:
+        return {}
+    days = pc.cast(entries.column("entry_time"), "date32").to_pylist()
+    return dict(Counter(days))
+
+
+def load_panel(settings: TrainingSettings) -> Panel:
+    lake = Lake(settings.delta_root)
+    shelf_days = lake.rows("analytics/shelf_daily")
+    needed = MIN_HISTORY + 7 + settings.holdout_days
+    days = len({d.day for d in shelf_days})
+    if days < needed:
+        raise NoHistory(
+            f"{days} closed days in {lake.path('analytics/shelf_daily')}: training needs {needed} "
+            f"({MIN_HISTORY} of features, a week to learn from, HOLDOUT_DAYS={settings.holdout_days} held "
+            f"out); run `make history DAYS={needed}` or more first"
+        )
+    inventory = load_inventory(settings, max_wait_seconds=0)
+    return panel_from(shelf_days, daily_customers(lake), inventory, load_weekly_discounts(settings))
+
+
+def train(
+    settings: TrainingSettings,
+    params: ModelParams | None = None,
+    progress: Callable[[str], None] = log.info,
+) -> ModelVersion:
+    params = params or ModelParams()
+    panel = load_panel(settings)
+    observed = panel.index_of(max(d for d in panel.days if panel.demand[:, panel.index_of(d)].any())) + 1
+    first_holdout = observed - settings.holdout_days
+    progress(
+        f"{len(panel.shelves):,} shelves, {observed} days from {panel.days[0]}; holding out the last "
+        f"{settings.holdout_days} (from {panel.days[first_holdout]})"
+    )
+    evaluation = evaluate(
+        panel, calendar(SupplierManagerSettings()), first_holdout, observed, params, progress=progress
+    )
+    promoted, note = promotion(evaluation.scores)
+    progress(f"evaluation over {len(evaluation.origins)} cutoffs: {note}")
+
+    began = time.monotonic()
+    rows = training_rows(panel, observed, {})
+    model = fit(rows, demand_of(panel, rows), params)
+    progress(f"final model on {len(rows):,} rows in {time.monotonic() - began:.1f}s")
+    version = registry.next_version(settings, settings.model_name)
+    path, sha256 = registry.save_artifact(model, settings.artifact_dir, settings.model_name, version)
+    data_to = panel.days[observed - 1]
+    record = ModelVersion(
+        model_name=settings.model_name,
+        model_version=version,
+        trained_at=datetime.now(UTC),
+        trained_sim_at=datetime.combine(data_to + timedelta(days=1), clock_time(0), UTC),
+        data_from=panel.days[0],
+        data_to=data_to,
+        features=list(FEATURES),
+        features_sha256=registry.features_sha256(FEATURES),
+        params_json=params.__dict__,
+        metrics_json={
+            **{name: s.as_dict() for name, s in evaluation.scores.items()},
+            "evaluation": {
+                "origins": len(evaluation.origins),
+                "first_origin": panel.days[evaluation.origins[0].index].isoformat(),
+                "fit_seconds_per_origin": round(sum(evaluation.fit_seconds) / len(evaluation.fit_seconds), 2),
+            },
+        },
+        artifact_path=str(path),
+        artifact_sha256=sha256,
+        champion=promoted,
+        promotion_note=note,
+    )
+    registry.register(settings, record)
+    progress(
+        f"registered {record.model_name} {version} ({'champion' if promoted else 'not champion'}): {path}"
+    )
+    return record
