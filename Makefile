@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 RUNNER := $(PY) -m smart_shelf.runner
 PYTEST := $(PY) -m pytest
 
-.PHONY: help setup jars data demo up down status logs history compare-policies reconcile report reset test test-unit test-integration e2e bench screenshots lint format clean
+.PHONY: help setup jars data demo up down status logs history compare-policies ml reconcile report reset test test-unit test-integration e2e bench screenshots lint format clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[1m%-18s\033[0m %s\n", $$1, $$2}'
@@ -45,6 +45,10 @@ history: setup ## fast-forward DAYS (default 91) simulated days from SIM_START i
 compare-policies: setup ## the same store and customers under each ordering policy, DAYS (default 28) each
 	@$(RUNNER) up postgres-init
 	@$(PY) -m smart_shelf.history.policy_lab --days $(or $(DAYS),28) $(if $(POLICIES),--policies $(POLICIES))
+
+ml: setup ## train the demand model on the history in the lake, evaluate it beside its baselines, register it
+	@$(RUNNER) up postgres-init
+	@$(PY) -m ml_model.training_service
 
 reconcile: ## check the ledgers against their events (on a quiet pipeline: producers stopped)
 	@$(PY) -m smart_shelf.reconcile
