@@ -10,8 +10,8 @@ import sys
 import time
 from datetime import datetime
 
-from simulated_time.clock import SIM_NOW_KEY, publish
-from simulated_time.timeline import resume_point, sim_end, sim_time_at, tick_seconds
+from simulated_time.clock import SIM_NOW_KEY, SIM_OPENED_KEY, publish
+from simulated_time.timeline import format_sim_time, resume_point, sim_end, sim_time_at, tick_seconds
 from smart_shelf.redis_client import connect_redis
 from smart_shelf.service import StopSignal, outage_guard, start_service
 
@@ -28,6 +28,7 @@ def main() -> int:
     start, end = settings.sim_start, sim_end(settings.sim_start, settings.sim_days)
     saved = client.get(SIM_NOW_KEY)
     anchor = resume_point(datetime.fromisoformat(saved) if saved else None, start, end)
+    client.set(SIM_OPENED_KEY, format_sim_time(anchor), nx=True)  # the first start only
     log.info(
         "simulated time %s at %.0fx until %s (%s)",
         anchor,

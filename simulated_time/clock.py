@@ -22,6 +22,9 @@ log = logging.getLogger(__name__)
 SIM_NOW_KEY = "sim:now"
 SIM_TODAY_KEY = "sim:today"
 SIM_SPEED_KEY = "sim:speed"  # the running clock's TIME_MULTIPLIER, for readers that show it
+# Where the store's simulated time began: SIM_START, or where a history ended. Set once (the first
+# clock start after a reset), so the day's customers are planned from it whenever a producer starts.
+SIM_OPENED_KEY = "sim:opened"
 
 
 class ClockNotRunning(RuntimeError):
@@ -122,6 +125,11 @@ def make_clock(settings: Settings, client: redis.Redis | None = None) -> Clock:
 
         client = connect_redis(settings)
     return RedisClock(client, settings.time_multiplier)
+
+
+def opened_at(client: redis.Redis) -> datetime | None:
+    raw = client.get(SIM_OPENED_KEY)
+    return datetime.fromisoformat(raw) if raw else None
 
 
 def publish(client: redis.Redis, moment: datetime, speed: float | None = None) -> None:

@@ -6,7 +6,7 @@ import time
 
 from kafka_components.kafka_producer_foot_traffic.arrival_model import traffic_from
 from kafka_components.kafka_producer_foot_traffic.producer import FootTrafficProducer
-from simulated_time.clock import make_clock
+from simulated_time.clock import make_clock, opened_at
 from smart_shelf.redis_client import connect_redis
 from smart_shelf.service import StopSignal, outage_guard, run_until_up, start_service
 from smart_shelf.settings import FootTrafficSettings
@@ -31,6 +31,8 @@ def main() -> int:
     stop = StopSignal()
     guard = outage_guard("kafka-producer-foot_traffic", settings, stop)
     now = run_until_up(guard, stop, clock.wait_until_running)
+    if settings.use_simulated_time:
+        producer.opened = opened_at(client)
     last_day = None
 
     def step() -> None:

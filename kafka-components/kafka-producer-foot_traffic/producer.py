@@ -89,11 +89,13 @@ class FootTrafficProducer:
         realistic_stream: str = "foot_traffic:realistic",
         maxlen: int = 200_000,
         checkpoint_key: str = CHECKPOINT_KEY,
+        opened: datetime | None = None,
     ):
         self.redis, self.seed, self.traffic = client, seed, traffic
         self.sessions_stream, self.realistic_stream = sessions_stream, realistic_stream
         self.maxlen, self.checkpoint_key = maxlen, checkpoint_key
         self.checkpoint = Checkpoint.from_hash(client.hgetall(checkpoint_key))
+        self.opened = opened  # where the store's simulated time began (simulated_time.clock.opened_at)
         self._plans: dict[date, list[Visit]] = {}
 
     def plan(self, day: date) -> list[Visit]:
@@ -110,8 +112,12 @@ class FootTrafficProducer:
         """Emit everything due at `now`; returns how many events were written."""
         new_days = {}
         if self.checkpoint.first_open_day is None:
-            # The very first start: from now on, past slots dropped, the current one prorated.
-            new_days[now.date()] = now
+            # The very first start: from the moment the store opened (the clock's), or from now when
+            # that is not today; earlier slots dropped, the current one prorated. Planning from the
+            # store's opening rather than this process's start gives the same customers whenever
+            # the producer comes up.
+            opened = self.opened if self.opened is not None and self.opened.date() == now.date() else None
+            new_days[now.date()] = min(opened, now) if opened is not None else now
         for day in self._open_days(now):
             if day not in self.checkpoint.plan_start and day not in new_days:
                 new_days[day] = None  # a day the producer runs into: the whole day

@@ -11,6 +11,7 @@ moving average, WAPE below every baseline, |bias| at most 5 %.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import tempfile
 import time
@@ -75,6 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--days", type=int, default=91, help="simulated days per seed (default 91)")
     parser.add_argument("--holdout", type=int, default=28, help="days held out at the end (default 28)")
     parser.add_argument("--seeds", default="1,2,3", help="comma-separated seeds (default 1,2,3)")
+    parser.add_argument("--json", type=Path, help="also write the scores and timings here")
     args = parser.parse_args(argv)
     if args.holdout < 7 or args.days - args.holdout < 35:
         print(
@@ -87,11 +89,13 @@ def main(argv: list[str] | None = None) -> int:
     calendar_settings = SupplierManagerSettings()
     from spark_apps.wh_supplier_manager.job import calendar
 
-    evaluations = []
+    evaluations, history_seconds = [], []
     for seed in (int(s) for s in args.seeds.split(",") if s.strip()):
         settings = base.model_copy(update={"data_seed": seed})
         print(f"seed {seed}: {args.days} days from {settings.sim_start.isoformat()}", flush=True)
+        began = time.monotonic()
         panel = history_panel(settings, args.days)
+        history_seconds.append(time.monotonic() - began)
         observed = args.days
         evaluation = evaluate(
             panel,
@@ -106,8 +110,22 @@ def main(argv: list[str] | None = None) -> int:
     scores = mean_scores(evaluations)
     print(f"\nmean over {len(evaluations)} seeds, {len(evaluations[0].origins)} origins each:")
     print(table(scores))
-    for what, ok in forecast_bar(scores).items():
+    cleared = forecast_bar(scores)
+    for what, ok in cleared.items():
         print(f"  {'ok  ' if ok else 'MISS'} {what}")
+    if args.json:
+        args.json.write_text(
+            json.dumps(
+                {
+                    "seeds": len(evaluations),
+                    "origins": len(evaluations[0].origins),
+                    "scores": {name: s.as_dict() for name, s in scores.items()},
+                    "bar": cleared,
+                    "fit_seconds_per_origin": float(np.mean([np.mean(e.fit_seconds) for e in evaluations])),
+                    "history_seconds_per_seed": float(np.mean(history_seconds)),
+                }
+            )
+        )
     return 0
 
 

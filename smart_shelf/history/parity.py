@@ -15,7 +15,8 @@ so may the next customers at the shelves they touch.
   an earlier explained difference touched, or before the discounts' first refresh;
 - on every shelf no difference reached, the same units taken, sold and lost;
 - the same batches removed;
-and reports the totals (units sold and lost, refills, plans, orders) of both, for bounds.
+for the customers who came in over the day (everything they did, to their checkout), and reports
+the totals (units sold and lost, refills, plans, orders) of both, for bounds.
 
 `python -m smart_shelf.history.parity --out FILE` runs the day from SIM_START in memory (nothing is
 written to the lake or Postgres) and writes its record as JSON.
@@ -54,7 +55,7 @@ class DayRecord:
     sessions: list[FootTrafficSession]
     shelf_events: list[ShelfEvent]
     transactions: list[PosTransaction]
-    lost_sales: dict[str, int]
+    lost_sales: dict[str, int]  # the first day's, per shelf
     plans: list[ShelfRestockPlan]
     orders: list[SupplierOrder]
 
@@ -178,8 +179,32 @@ def _first_difference(a: list[Action], b: list[Action]) -> int | None:
     return None if len(a) == len(b) else min(len(a), len(b))
 
 
-def compare(streaming: DayRecord, history: DayRecord, start: datetime) -> ParityReport:
-    """Streaming against history for the day from `start` (see the module's docstring)."""
+def within(record: DayRecord, start: datetime, end: datetime) -> DayRecord:
+    """The customers who came in from `start` to `end`, with everything they did (also after `end`:
+    they finish their visit), and the staff's moves, plans and orders before `end`."""
+    visits = [v for v in record.sessions if start <= v.entry_time < end]
+    customers = {v.customer_id for v in visits}
+    return DayRecord(
+        sessions=visits,
+        shelf_events=[
+            e
+            for e in record.shelf_events
+            if e.customer_id in customers or (e.customer_id in BOTS and e.timestamp < end)
+        ],
+        transactions=[t for t in record.transactions if t.customer_id in customers],
+        lost_sales=record.lost_sales,
+        plans=[p for p in record.plans if p.created_at < end],
+        orders=[o for o in record.orders if o.created_at < end],
+    )
+
+
+def compare(
+    streaming: DayRecord, history: DayRecord, start: datetime, end: datetime | None = None
+) -> ParityReport:
+    """Streaming against history for the customers who came in from `start` to `end` (by default the
+    end of the start's day, where a history's day ends; see the module's docstring)."""
+    end = end or datetime.combine(start.date() + timedelta(days=1), datetime.min.time(), start.tzinfo)
+    streaming, history = within(streaming, start, end), within(history, start, end)
     seen_s = {v.customer_id for v in streaming.sessions}
     seen_h = {v.customer_id for v in history.sessions}
     acts_s, acts_h = customer_actions(streaming.shelf_events), customer_actions(history.shelf_events)
@@ -297,11 +322,10 @@ def history_day(settings: FootTrafficSettings, start: datetime) -> DayRecord:
         for event in history.floor.carry_out(order, max(midnight, history.end)):
             ops.shelf_event(event)
     keep(history.recorder.take_events())
-    lost: Counter = Counter()
-    for by_shelf in history.floor.lost_sales.values():
-        lost.update(by_shelf)
+    lost: Counter = Counter(history.floor.lost_sales.get(start.date(), {}))
     for day in history.recorder.rows["shelf_daily"].values():
-        lost[day.shelf_id] += day.lost_sale_units
+        if day.day == start.date():
+            lost[day.shelf_id] += day.lost_sale_units
     rows = history.recorder.rows
     return DayRecord(
         sessions=events["foot_traffic"],
