@@ -108,6 +108,9 @@ class ParityReport:
     undisturbed_mismatches: list[tuple[str, str, int, int]]  # (shelf, what, streaming, history)
     removed_only_streaming: list[tuple[str, str]]  # (shelf, batch)
     removed_only_history: list[tuple[str, str]]
+    orders_in_both: int  # the same product, cutoff and quantity
+    orders_only_streaming: list[tuple[str, str, int]]  # (shelf, cutoff, units)
+    orders_only_history: list[tuple[str, str, int]]
     totals: dict[str, tuple[int, int]] = field(default_factory=dict)  # what -> (streaming, history)
 
     @property
@@ -140,6 +143,8 @@ class ParityReport:
             f"{len(self.undisturbed_mismatches)} disagreeing",
             f"removed batches: {len(self.removed_only_streaming)} only streaming, "
             f"{len(self.removed_only_history)} only history",
+            f"supplier orders: {self.orders_in_both} in both (product, cutoff, units), "
+            f"{len(self.orders_only_streaming)} only streaming, {len(self.orders_only_history)} only history",
         ]
         lines += [
             f"{what}: streaming {s:,}, history {h:,} ({self.relative_difference(what):.1%} apart)"
@@ -253,6 +258,7 @@ def compare(
             if s != h:
                 mismatches.append((shelf, what, s, h))
     removed_s, removed_h = _removed(streaming.shelf_events), _removed(history.shelf_events)
+    ordered_s, ordered_h = _ordered(streaming.orders), _ordered(history.orders)
     return ParityReport(
         only_streaming=sorted(seen_s - seen_h),
         only_history=sorted(seen_h - seen_s),
@@ -263,6 +269,9 @@ def compare(
         undisturbed_mismatches=mismatches,
         removed_only_streaming=sorted(set(removed_s) - set(removed_h)),
         removed_only_history=sorted(set(removed_h) - set(removed_s)),
+        orders_in_both=len(ordered_s & ordered_h),
+        orders_only_streaming=sorted(ordered_s - ordered_h),
+        orders_only_history=sorted(ordered_h - ordered_s),
         totals={
             "units sold": (sum(sold_s.values()), sum(sold_h.values())),
             "lost-sale units": (sum(streaming.lost_sales.values()), sum(history.lost_sales.values())),
@@ -296,6 +305,10 @@ def _removed(events: list[ShelfEvent]) -> dict[tuple[str, str], int]:
         for e in events
         if e.customer_id == REMOVAL_CUSTOMER and e.event_type == "removal"
     }
+
+
+def _ordered(orders: list[SupplierOrder]) -> set[tuple[str, str, int]]:
+    return {(o.shelf_id, o.cutoff_ts.isoformat(), o.ordered_qty) for o in orders}
 
 
 def _bot_units(record: DayRecord, kind: str) -> int:
