@@ -46,10 +46,13 @@ BOTS = {"restock_bot", "removal_bot"}
 KILLS = ("redis-kafka-bridge", "kafka", "redis", "postgres", "kafka-connect", "spark-apps")
 DAY_START = datetime.fromisoformat("2026-01-01T07:00:00+00:00")
 DAY_END = DAY_START + timedelta(days=1)  # SIM_DAYS=1
-# How far the streaming day's totals may stray from the history's: the outages above hold refills
-# back by simulated hours (a restart of spark-apps is hours of a day at 120x), so shelves stay empty
-# longer in the streaming store; sales barely move, lost sales and plans more.
-PARITY_BOUNDS = {"units sold": 0.05, "refill units": 0.5, "restock plans": 0.5, "supplier orders": 0.5}
+# How far the streaming day's totals may stray from the history's. Timing alone separates them: the
+# refills of the streaming store arrive when the pipeline (and its outages) let them, and a supplier
+# plan raised after a cutoff waits for the next. Measured at 120x with the six outages: units sold
+# 0.3 % apart, refill units 0.6 %, restock plans 3 %, supplier orders 4 against 6 (the same four,
+# two more in history), 248 of 256 customers acting exactly the same.
+PARITY_BOUNDS = {"units sold": 0.02, "refill units": 0.1, "restock plans": 0.2, "supplier orders": 0.5}
+SAME_CUSTOMERS = 0.8  # at least this share of the customers act exactly the same in both stores
 
 
 def _records(settings, topic: str) -> list:
@@ -202,6 +205,7 @@ def _check_parity(stack: PrivateStack, tmp_path, events, sessions, client) -> No
         report.removed_only_history,
     )
     assert report.undisturbed_shelves > 0
+    assert report.same_customers >= SAME_CUSTOMERS * report.customers, report.summary()
     assert {w: report.relative_difference(w) <= bound for w, bound in PARITY_BOUNDS.items()} == {
         w: True for w in PARITY_BOUNDS
     }, report.summary()
