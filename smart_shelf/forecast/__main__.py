@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
 
     evaluations, history_seconds = [], []
     for seed in (int(s) for s in args.seeds.split(",") if s.strip()):
-        settings = base.model_copy(update={"data_seed": seed})
+        settings = base.model_copy(update={"seed": seed})
         print(f"seed {seed}: {args.days} days from {settings.sim_start.isoformat()}", flush=True)
         began = time.monotonic()
         panel = history_panel(settings, args.days)
