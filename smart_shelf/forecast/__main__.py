@@ -1,8 +1,8 @@
 """python -m smart_shelf.forecast: the forecast against its baselines on fast-forwarded histories.
 
-For each seed, DAYS days of the store run in memory through make history's engine (from SIM_START,
-opened from Postgres like `make history`; nothing is written), and the last HOLDOUT days are held
-out: one origin per supplier cutoff in them, the model refitted at each on the days before it. Prints
+For each seed (of the customers and the store's operations; the store itself is the one in DATA_DIR),
+DAYS days run in memory through make history's engine (from SIM_START, opened from Postgres like
+`make history`; nothing is written), and the last HOLDOUT days are held out: one origin per supplier cutoff in them, the model refitted at each on the days before it. Prints
 a line per origin, then per seed and over all seeds the scores of the model and each baseline, and
 whether the model clears the bar: mean RMSSE at most 0.85 x seasonal naive and 0.95 x the better
 moving average, WAPE below every baseline, |bias| at most 5 %.
