@@ -153,7 +153,7 @@ class ShelfProducer:
             return False
         shelf = order.shelf_id
         events = removal_events(order, self.stock.get(shelf, 0), max(at, order.created_at))
-        removed = sum(e.quantity for e in events if e.event_type == "removal")
+        left = self.stock.get(shelf, 0) - sum(e.quantity for e in events if e.event_type == "removal")
         pipe = self.redis.pipeline(transaction=True)
         pipe.sadd(applied, order.event_id)
         for event in events:
@@ -163,9 +163,9 @@ class ShelfProducer:
                 maxlen=self.maxlen,
                 approximate=True,
             )
-        pipe.hset(self._key("stock"), shelf, self.stock.get(shelf, 0) - removed)
+        pipe.hset(self._key("stock"), shelf, left)
         pipe.execute()
-        self.stock[shelf] = self.stock.get(shelf, 0) - removed
+        self.stock[shelf] = left
         return True
 
     def next_due(self) -> datetime | None:

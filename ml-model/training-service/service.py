@@ -23,7 +23,15 @@ from deltalake.exceptions import TableNotFoundError
 
 from smart_shelf.contracts import ModelVersion
 from smart_shelf.forecast import registry
-from smart_shelf.forecast.evaluate import ModelParams, demand_of, evaluate, fit, promotion, training_rows
+from smart_shelf.forecast.evaluate import (
+    DAYS_BEFORE_HOLDOUT,
+    ModelParams,
+    demand_of,
+    evaluate,
+    fit,
+    promotion,
+    training_rows,
+)
 from smart_shelf.forecast.features import FEATURES, MIN_HISTORY
 from smart_shelf.forecast.panel import Panel, panel_from
 from smart_shelf.history.record import Lake
@@ -50,7 +58,7 @@ def daily_customers(lake: Lake) -> dict[date, int]:
 def load_panel(settings: TrainingSettings) -> Panel:
     lake = Lake(settings.delta_root)
     shelf_days = lake.rows("analytics/shelf_daily")
-    needed = MIN_HISTORY + 7 + settings.holdout_days
+    needed = DAYS_BEFORE_HOLDOUT + settings.holdout_days
     days = len({d.day for d in shelf_days})
     if days < needed:
         raise NoHistory(
@@ -69,7 +77,7 @@ def train(
 ) -> ModelVersion:
     params = params or ModelParams()
     panel = load_panel(settings)
-    observed = panel.index_of(max(d for d in panel.days if panel.demand[:, panel.index_of(d)].any())) + 1
+    observed = panel.observed
     first_holdout = observed - settings.holdout_days
     progress(
         f"{len(panel.shelves):,} shelves, {observed} days from {panel.days[0]}; holding out the last "

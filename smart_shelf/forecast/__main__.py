@@ -13,13 +13,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
-from smart_shelf.forecast.evaluate import Evaluation, evaluate, forecast_bar
+from smart_shelf.forecast.evaluate import DAYS_BEFORE_HOLDOUT, Evaluation, Scores, evaluate, forecast_bar
+from smart_shelf.forecast.features import MIN_HISTORY
 from smart_shelf.forecast.panel import panel_from
 from smart_shelf.logs import configure_logging
 from smart_shelf.settings import FootTrafficSettings, SupplierManagerSettings
@@ -27,13 +27,10 @@ from smart_shelf.store.sources import load_inventory, load_weekly_discounts
 
 
 def history_panel(settings: FootTrafficSettings, days: int):
-    from smart_shelf.history.opening import open_history, open_ledgers, open_operations
-    from smart_shelf.history.record import Lake
+    from smart_shelf.history.opening import open_fresh_history
 
     start = settings.sim_start
-    with tempfile.TemporaryDirectory() as empty:
-        ops = open_operations(open_ledgers(start), settings.data_seed, Lake(Path(empty)))
-    history = open_history(settings, ops)
+    history = open_fresh_history(settings)
     customers, began = {}, time.monotonic()
     for n, day in enumerate(history.run(start, days, flush=lambda _events: None), start=1):
         customers[day.day] = day.customers
@@ -43,7 +40,7 @@ def history_panel(settings: FootTrafficSettings, days: int):
                 flush=True,
             )
     inventory = load_inventory(settings, max_wait_seconds=0)
-    rows = ops.out.rows["shelf_daily"].values()
+    rows = history.recorder.rows["shelf_daily"].values()
     return panel_from(rows, customers, inventory, load_weekly_discounts(settings))
 
 
@@ -57,8 +54,6 @@ def table(scores) -> str:
 
 
 def mean_scores(evaluations: list[Evaluation]):
-    from smart_shelf.forecast.evaluate import Scores
-
     names = evaluations[0].scores
     return {
         name: Scores(
@@ -78,9 +73,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", default="1,2,3", help="comma-separated seeds (default 1,2,3)")
     parser.add_argument("--json", type=Path, help="also write the scores and timings here")
     args = parser.parse_args(argv)
-    if args.holdout < 7 or args.days - args.holdout < 35:
+    if args.holdout < 7 or args.days - args.holdout < DAYS_BEFORE_HOLDOUT:
         print(
-            "need --holdout >= 7 and at least 35 days before it (28 of features, a week of training)",
+            f"need --holdout >= 7 and at least {DAYS_BEFORE_HOLDOUT} days before it "
+            f"({MIN_HISTORY} of features, a week of training)",
             file=sys.stderr,
         )
         return 2
@@ -96,12 +92,11 @@ def main(argv: list[str] | None = None) -> int:
         began = time.monotonic()
         panel = history_panel(settings, args.days)
         history_seconds.append(time.monotonic() - began)
-        observed = args.days
         evaluation = evaluate(
             panel,
             calendar(calendar_settings),
-            first_holdout=observed - args.holdout,
-            observed=observed,
+            first_holdout=panel.observed - args.holdout,
+            observed=panel.observed,
             progress=lambda line: print("  " + line, flush=True),
         )
         print(table(evaluation.scores))

@@ -24,6 +24,7 @@ from smart_shelf.store.calendar import SupplierCalendar
 
 ORDER_QUANTILE = 0.95
 TRAIN_STEPS = (1, 2, 3, 4)  # the longest cover: Thursday's cutoff to Monday's delivery after next
+DAYS_BEFORE_HOLDOUT = MIN_HISTORY + 7  # the features' past, and a week to learn from
 
 
 @dataclass(frozen=True)
@@ -59,8 +60,7 @@ def training_rows(panel: Panel, origin: int, cache: dict[int, pd.DataFrame]) -> 
 
 
 def demand_of(panel: Panel, rows: pd.DataFrame) -> np.ndarray:
-    shelf_index = {s: i for i, s in enumerate(panel.shelves)}
-    return panel.demand[rows["shelf_id"].map(shelf_index).to_numpy(), rows["target"].to_numpy()]
+    return panel.demand[rows["shelf_id"].map(panel.shelf_index).to_numpy(), rows["target"].to_numpy()]
 
 
 # ------------------------------------------------------------------ forecasters
@@ -131,10 +131,9 @@ class Scores:
 def score(panel: Panel, forecasts: pd.DataFrame, scale_until: int) -> Scores:
     """Scores of `forecasts` (columns shelf_id, target, actual, forecast): RMSSE and MASE per shelf,
     scaled by the shelf's demand before day index `scale_until`, averaged over shelves."""
-    shelf_index = {s: i for i, s in enumerate(panel.shelves)}
     per_shelf_rmsse, per_shelf_mase = [], []
     for shelf, group in forecasts.groupby("shelf_id", sort=True):
-        history = panel.demand[shelf_index[shelf], :scale_until]
+        history = panel.demand[panel.shelf_index[shelf], :scale_until]
         actual, forecast = group["actual"].to_numpy(), group["forecast"].to_numpy()
         per_shelf_rmsse.append(metrics.rmsse(actual, forecast, history))
         per_shelf_mase.append(metrics.mase(actual, forecast, history))

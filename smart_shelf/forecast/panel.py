@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -22,7 +23,8 @@ from smart_shelf.store.pricing import weekly_discounts_on
 @dataclass(frozen=True)
 class Panel:
     shelves: tuple[str, ...]
-    days: tuple[date, ...]  # consecutive
+    days: tuple[date, ...]  # consecutive: the observed days, then days with only what is known ahead
+    observed: int  # how many of `days` have closed (their demand is known)
     demand: np.ndarray  # (shelves, days): units sold + lost-sale units
     lost: np.ndarray  # (shelves, days): lost-sale units
     stock_close: np.ndarray  # (shelves, days)
@@ -35,6 +37,11 @@ class Panel:
 
     def index_of(self, day: date) -> int:
         return (day - self.days[0]).days
+
+    @cached_property
+    def shelf_index(self) -> dict[str, int]:
+        """Each shelf's row."""
+        return {s: i for i, s in enumerate(self.shelves)}
 
 
 def panel_from(
@@ -51,7 +58,8 @@ def panel_from(
     inventory = inventory.sort_values("shelf_id").reset_index(drop=True)
     shelves = tuple(inventory["shelf_id"])
     first, last = frame["day"].min(), frame["day"].max()
-    days = tuple(first + timedelta(days=n) for n in range((last - first).days + 1 + extra_days))
+    observed = (last - first).days + 1
+    days = tuple(first + timedelta(days=n) for n in range(observed + extra_days))
     row = {s: i for i, s in enumerate(shelves)}
     col = {d: i for i, d in enumerate(days)}
 
@@ -69,6 +77,7 @@ def panel_from(
     return Panel(
         shelves=shelves,
         days=days,
+        observed=observed,
         demand=matrix(frame["units_sold"] + frame["lost_sale_units"]),
         lost=matrix(frame["lost_sale_units"]),
         stock_close=matrix(frame["stock_close"]),

@@ -7,7 +7,9 @@ through the same functions, so it starts from the balances and policies the live
 
 from __future__ import annotations
 
+import tempfile
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from kafka_components.kafka_producer_foot_traffic.arrival_model import traffic_from
 from kafka_components.kafka_producer_shelf.producer import (
@@ -74,6 +76,15 @@ def open_history(
     seed = settings.data_seed
     floor = floor or open_floor(settings, seed)
     return History(floor, ops, traffic_from(settings), seed, load_weekly_discounts(settings))
+
+
+def open_fresh_history(settings: config.FootTrafficSettings) -> History:
+    """A history from SIM_START as the store opens (Postgres' balances and policies), with no earlier
+    history's supplier cycle: for runs kept in memory (the parity day, the forecast's evaluations)."""
+    start = settings.sim_start
+    with tempfile.TemporaryDirectory() as empty:
+        ops = open_operations(open_ledgers(start), settings.data_seed, Lake(Path(empty)))
+    return open_history(settings, ops)
 
 
 def hand_over(settings: config.Settings, ledgers: Ledgers, floor: Floor, at: datetime) -> None:

@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import tempfile
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -319,20 +318,20 @@ def history_day(settings: FootTrafficSettings, start: datetime) -> DayRecord:
     """The day from `start` through the fast-forward engine, in memory, and the next day's first
     moment (its removals, which the live clock runs at midnight). Opens from Postgres as `make
     history` does, with no earlier history's lake."""
-    from smart_shelf.history.opening import open_history, open_ledgers, open_operations
-    from smart_shelf.history.record import Lake
+    from smart_shelf.history.opening import open_fresh_history
 
-    with tempfile.TemporaryDirectory() as empty:
-        ops = open_operations(open_ledgers(start), settings.data_seed, Lake(Path(empty)))
-    history = open_history(settings, ops)
+    history = open_fresh_history(settings.model_copy(update={"sim_start": start}))
+    ops = history.ops
     events: dict[str, list] = defaultdict(list)
     keep = lambda day_events: [events[t].extend(e) for t, e in day_events.items()]  # noqa: E731
     for _ in history.run(start, 1, flush=keep):
         pass
-    midnight = datetime.combine(start.date() + timedelta(days=1), datetime.min.time(), start.tzinfo)
-    _, orders = ops.daily(max(midnight, history.end))
+    next_day = max(
+        datetime.combine(start.date() + timedelta(days=1), datetime.min.time(), start.tzinfo), history.end
+    )
+    _, orders = ops.daily(next_day)
     for order in orders:
-        for event in history.floor.carry_out(order, max(midnight, history.end)):
+        for event in history.floor.carry_out(order, next_day):
             ops.shelf_event(event)
     keep(history.recorder.take_events())
     lost: Counter = Counter(history.floor.lost_sales.get(start.date(), {}))

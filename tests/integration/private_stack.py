@@ -51,3 +51,13 @@ class PrivateStack:
 
     def down(self) -> None:
         self.supervisor.down()
+
+
+def history_stack(root: Path) -> PrivateStack:
+    """Postgres initialised with a store of its own, and Redis, started: what `make history` needs."""
+    from smart_shelf.runner.manifest import load_manifest
+
+    wanted = ("postgres", "redis", "data-generator", "postgres-init")
+    stack = PrivateStack(root, [s for s in load_manifest() if s.name in wanted], infra=[])
+    stack.up("postgres-init", "redis")
+    return stack

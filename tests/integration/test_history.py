@@ -12,8 +12,7 @@ from deltalake import DeltaTable
 
 from smart_shelf.delta_tables import TABLES
 from smart_shelf.history.record import KEYED, RAW
-from smart_shelf.runner.manifest import load_manifest
-from tests.integration.private_stack import PrivateStack
+from tests.integration.private_stack import history_stack
 
 DAYS = 2
 SHELVES = 1142
@@ -32,9 +31,7 @@ def _history(env: dict, delta_root, days: int = DAYS) -> subprocess.CompletedPro
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     root = tmp_path_factory.mktemp("history")
-    apps = [s for s in load_manifest() if s.name in ("postgres", "redis", "data-generator", "postgres-init")]
-    stack = PrivateStack(root, apps, infra=[])
-    stack.up("postgres-init", "redis")
+    stack = history_stack(root)
     try:
         done = _history(stack.env, root / "delta")
         assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]

@@ -14,9 +14,8 @@ from ml_model.training_service.service import load_panel
 from smart_shelf.forecast import registry
 from smart_shelf.forecast.evaluate import training_rows
 from smart_shelf.forecast.features import FEATURES
-from smart_shelf.runner.manifest import load_manifest
 from smart_shelf.settings import TrainingSettings
-from tests.integration.private_stack import PrivateStack
+from tests.integration.private_stack import history_stack
 
 DAYS, HOLDOUT = 42, 7  # 28 days of features, a week to learn from, a week held out
 MODEL = "demand_test"
@@ -31,9 +30,7 @@ def _run(env: dict, *args: str) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
     root = tmp_path_factory.mktemp("training")
-    apps = [s for s in load_manifest() if s.name in ("postgres", "redis", "data-generator", "postgres-init")]
-    stack = PrivateStack(root, apps, infra=[])
-    stack.up("postgres-init", "redis")
+    stack = history_stack(root)
     env = {
         **stack.env,
         "DELTA_ROOT": str(root / "delta"),

@@ -84,6 +84,7 @@ def test_demand_is_what_was_sold_plus_what_could_not_be_found():
     panel = _panel(days=35)
     shelf_b = panel.shelves.index("B")
     assert panel.demand.shape == (3, 35 + 7)  # a week after the data: only the promotions known
+    assert panel.observed == 35
     assert np.all(panel.demand[:, 35:] == 0)
     assert panel.weekly_discount[shelf_b, 14] == 0.3 and panel.weekly_discount[shelf_b, 13] == 0.0
     assert np.all(panel.lost <= panel.demand)
