@@ -42,9 +42,9 @@ history: setup ## fast-forward DAYS (default 91) simulated days from SIM_START i
 	@$(RUNNER) up postgres-init redis
 	@$(PY) -m smart_shelf.history --days $(or $(DAYS),91)
 
-compare-policies: setup ## the same store and customers under each ordering policy, DAYS (default 28) each
+compare-policies: setup ## ordering policies on the same store and customers: DAYS (28) each after WARMUP, POLICIES (rule,ma28,ml)
 	@$(RUNNER) up postgres-init
-	@$(PY) -m smart_shelf.history.policy_lab --days $(or $(DAYS),28) $(if $(POLICIES),--policies $(POLICIES))
+	@$(PY) -m smart_shelf.history.policy_lab --days $(or $(DAYS),28) $(if $(POLICIES),--policies $(POLICIES)) $(if $(WARMUP),--warmup $(WARMUP))
 
 ml: setup ## train the demand model on the history in the lake, evaluate it beside its baselines, register it
 	@$(RUNNER) up postgres-init

@@ -100,6 +100,7 @@ next_deliveries = _postgres_view("next_deliveries")
 receipts = _postgres_view("receipts")
 models = _postgres_view("models")
 predictions = _postgres_view("predictions")
+inference_runs = _postgres_view("inference_runs")
 dead_letters = _postgres_view("dead_letters")
 
 

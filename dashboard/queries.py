@@ -264,26 +264,43 @@ def models(conn) -> pd.DataFrame:
     return frame(
         conn,
         """
-        SELECT model_name, model_version, trained_at, metrics_json, artifact_path
+        SELECT model_name, model_version, champion, promotion_note, trained_at, trained_sim_at, data_from,
+               data_to, metrics_json, artifact_path
         FROM analytics.ml_models ORDER BY trained_at DESC
         """,
     )
 
 
 def predictions(conn, limit: int = 5000) -> pd.DataFrame:
-    """The latest predictions beside what the shelf then sold (units at the till on that day)."""
+    """The latest predictions beside the demand that came (units sold plus lost-sale units over the
+    days each order covered; null until those days have closed)."""
     return frame(
         conn,
         """
-        SELECT p.model_name, p.model_version, p.feature_date, p.shelf_id, p.predicted_batches,
-               p.suggested_qty, coalesce(s.units, 0) AS units_sold
+        SELECT p.model_name, p.model_version, p.cutoff_ts, p.feature_date, p.shelf_id, p.forecast_units,
+               p.covered_days, p.predicted_batches, p.suggested_qty,
+               CASE WHEN d.days = p.covered_days THEN d.demand END AS demand
         FROM analytics.ml_predictions_log p
-        LEFT JOIN (
-            SELECT i.shelf_id, (t."timestamp" AT TIME ZONE 'UTC')::date AS day, sum(i.quantity) AS units
-            FROM ops.pos_transactions t JOIN ops.pos_transaction_items i USING (transaction_id)
-            GROUP BY 1, 2
-        ) s ON s.shelf_id = p.shelf_id AND s.day = p.feature_date
+        LEFT JOIN LATERAL (
+            SELECT sum(s.units_sold + s.lost_sale_units) AS demand, count(*) AS days
+            FROM analytics.shelf_daily s
+            WHERE s.shelf_id = p.shelf_id AND s.day > p.feature_date
+              AND s.day <= p.feature_date + coalesce(p.covered_days, 0)
+        ) d ON true
         ORDER BY p.feature_date DESC, p.shelf_id LIMIT %(limit)s
+        """,
+        {"limit": limit},
+    )
+
+
+def inference_runs(conn, limit: int = 50) -> pd.DataFrame:
+    """The inference service's runs, latest first: a refused one says why no order came from the model."""
+    return frame(
+        conn,
+        """
+        SELECT cutoff_ts, ran_at, status, reason, model_name, model_version, order_policy, shelves, orders,
+               units, seconds
+        FROM analytics.ml_inference_runs ORDER BY cutoff_ts DESC LIMIT %(limit)s
         """,
         {"limit": limit},
     )

@@ -322,3 +322,22 @@ CREATE TABLE IF NOT EXISTS analytics.ml_predictions_log (
     FOREIGN KEY (model_name, model_version) REFERENCES analytics.ml_models (model_name, model_version) ON DELETE CASCADE
 );
 CREATE INDEX IF NOT EXISTS ml_predictions_date ON analytics.ml_predictions_log (feature_date, shelf_id);
+-- the cutoff a prediction was made for, the forecast demand over the days its order covers, and how many
+ALTER TABLE analytics.ml_predictions_log ADD COLUMN IF NOT EXISTS cutoff_ts TIMESTAMPTZ;
+ALTER TABLE analytics.ml_predictions_log ADD COLUMN IF NOT EXISTS forecast_units NUMERIC(12,3);
+ALTER TABLE analytics.ml_predictions_log ADD COLUMN IF NOT EXISTS covered_days SMALLINT;
+-- One row per inference run (per model and cutoff): refused runs carry the reason no order was made.
+CREATE TABLE IF NOT EXISTS analytics.ml_inference_runs (
+    model_name    TEXT NOT NULL,
+    cutoff_ts     TIMESTAMPTZ NOT NULL,
+    ran_at        TIMESTAMPTZ NOT NULL,  -- simulated time
+    status        TEXT NOT NULL CHECK (status IN ('ok', 'refused')),
+    reason        TEXT NOT NULL,
+    model_version TEXT,
+    order_policy  TEXT NOT NULL CHECK (order_policy IN ('rule', 'ml')),
+    shelves       INT NOT NULL DEFAULT 0,
+    orders        INT NOT NULL DEFAULT 0,
+    units         INT NOT NULL DEFAULT 0,
+    seconds       NUMERIC(10,3),
+    PRIMARY KEY (model_name, cutoff_ts)
+);

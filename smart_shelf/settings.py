@@ -12,6 +12,7 @@ import os
 import socket
 from datetime import datetime
 from pathlib import Path
+from typing import Literal
 
 from pydantic import (
     AliasChoices,
@@ -111,6 +112,9 @@ class Settings(BaseSettings):
     step_seconds: float = Field(1.0, gt=0)
     sim_days: int = Field(365, ge=1)
     sim_start: AwareDatetime = datetime.fromisoformat("2026-01-01T07:00:00+00:00")
+    # Who plans supplier orders: `rule` (wh-alert-engine's reorder points, the default) or `ml` (the
+    # inference service's forecasts, before each cutoff; the alert engine then plans none itself).
+    order_policy: Literal["rule", "ml"] = "rule"
 
     # --- Kafka Connect CDC (the Postgres source's replication slot and publication)
     debezium_slot: str = "smart_shelf_cdc"
@@ -348,12 +352,31 @@ class RemovalSettings(ClockJobSettings):
     poll_seconds: float = Field(5.0, gt=0)
 
 
+class ShelfDailySettings(ClockJobSettings):
+    """spark-apps/shelf-daily-features: a day is summarised at CLOSE_HOUR of the next (simulated)."""
+
+    close_hour: int = Field(6, ge=1, le=23)
+    write_to_pg: bool = True
+    poll_seconds: float = Field(30.0, gt=0)
+
+
 class TrainingSettings(Settings):
     """ml-model/training-service."""
 
     model_name: str = "demand_xgb"
     artifact_dir: Path = REPO_ROOT / "models"
     holdout_days: int = Field(28, ge=7)  # held out at the end of the history: one origin per cutoff
+
+
+class InferenceSettings(TrainingSettings):
+    """ml-model/inference-service: runs on each supplier cutoff's day at RUN_HOUR:RUN_MINUTE (before the
+    cutoff, CUTOFF_HOUR:CUTOFF_MINUTE of wh-supplier-manager's settings)."""
+
+    run_hour: int = Field(11, ge=0, le=23)
+    run_minute: int = Field(30, ge=0, le=59)
+    order_service_level: float = Field(0.95, gt=0, lt=1)  # the forecast quantile orders bring stock to
+    topic_wh_supplier_plan: str = "wh_supplier_plan"
+    heartbeat_seconds: float = Field(60.0, gt=0)  # a log line this often (real seconds) while waiting
 
 
 class DashboardSettings(Settings):

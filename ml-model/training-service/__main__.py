@@ -2,7 +2,8 @@
 
 import sys
 
-from ml_model.training_service.service import NoHistory, train
+from ml_model.training_service.service import train
+from smart_shelf.forecast.lake import NoHistory
 from smart_shelf.service import start_service
 from smart_shelf.settings import TrainingSettings
 

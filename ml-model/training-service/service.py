@@ -12,14 +12,9 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import Counter
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from datetime import time as clock_time
-
-import pyarrow.compute as pc
-from deltalake import DeltaTable
-from deltalake.exceptions import TableNotFoundError
 
 from smart_shelf.contracts import ModelVersion
 from smart_shelf.forecast import registry
@@ -33,41 +28,20 @@ from smart_shelf.forecast.evaluate import (
     training_rows,
 )
 from smart_shelf.forecast.features import FEATURES, MIN_HISTORY
-from smart_shelf.forecast.panel import Panel, panel_from
-from smart_shelf.history.record import Lake
+from smart_shelf.forecast.lake import lake_panel
+from smart_shelf.forecast.panel import Panel
 from smart_shelf.settings import SupplierManagerSettings, TrainingSettings
-from smart_shelf.store.sources import load_inventory, load_weekly_discounts
 from spark_apps.wh_supplier_manager.job import calendar
 
 log = logging.getLogger("training-service")
 
 
-class NoHistory(RuntimeError):
-    """Not enough closed days to train and evaluate on."""
-
-
-def daily_customers(lake: Lake) -> dict[date, int]:
-    try:
-        entries = DeltaTable(str(lake.path("raw/foot_traffic"))).to_pyarrow_table(columns=["entry_time"])
-    except TableNotFoundError:
-        return {}
-    days = pc.cast(entries.column("entry_time"), "date32").to_pylist()
-    return dict(Counter(days))
-
-
 def load_panel(settings: TrainingSettings) -> Panel:
-    lake = Lake(settings.delta_root)
-    shelf_days = lake.rows("analytics/shelf_daily")
-    needed = DAYS_BEFORE_HOLDOUT + settings.holdout_days
-    days = len({d.day for d in shelf_days})
-    if days < needed:
-        raise NoHistory(
-            f"{days} closed days in {lake.path('analytics/shelf_daily')}: training needs {needed} "
-            f"({MIN_HISTORY} of features, a week to learn from, HOLDOUT_DAYS={settings.holdout_days} held "
-            f"out); run `make history DAYS={needed}` or more first"
-        )
-    inventory = load_inventory(settings, max_wait_seconds=0)
-    return panel_from(shelf_days, daily_customers(lake), inventory, load_weekly_discounts(settings))
+    what = (
+        f"training ({MIN_HISTORY} days of features, a week to learn from, "
+        f"HOLDOUT_DAYS={settings.holdout_days} held out)"
+    )
+    return lake_panel(settings, DAYS_BEFORE_HOLDOUT + settings.holdout_days, what)
 
 
 def train(

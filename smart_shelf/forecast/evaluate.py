@@ -33,6 +33,12 @@ class Origin:
     steps: tuple[int, ...]  # days after it that its order covers
 
 
+def covered_steps(calendar: SupplierCalendar, cutoff: datetime) -> tuple[int, ...]:
+    """The days after the cutoff's day that its order must cover: to the delivery after next."""
+    after_next = calendar.delivery_for(calendar.delivery_for(cutoff))
+    return tuple(range(1, (after_next.date() - cutoff.date()).days + 1))
+
+
 def cutoff_origins(panel: Panel, calendar: SupplierCalendar, first: int, observed: int) -> list[Origin]:
     """The cutoffs from day index `first` whose covered days all fall before day index `observed`."""
     origins = []
@@ -40,11 +46,9 @@ def cutoff_origins(panel: Panel, calendar: SupplierCalendar, first: int, observe
         day = panel.days[index]
         if day.weekday() not in calendar.cutoff_days:
             continue
-        cutoff = datetime.combine(day, calendar.cutoff_at, UTC)
-        after_next = calendar.delivery_for(calendar.delivery_for(cutoff))
-        cover = (after_next.date() - day).days
-        if index + cover < observed:
-            origins.append(Origin(index, tuple(range(1, cover + 1))))
+        steps = covered_steps(calendar, datetime.combine(day, calendar.cutoff_at, UTC))
+        if index + len(steps) < observed:
+            origins.append(Origin(index, steps))
     return origins
 
 

@@ -17,6 +17,8 @@ deliver them. Nothing here decides anything: the decisions are the jobs' rules.p
 from __future__ import annotations
 
 import heapq
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -103,6 +105,8 @@ class Operations:
     _supplier_plans: dict[str, WarehouseSupplierPlan] = field(default_factory=dict)
     _orders: dict[str, SupplierOrder] = field(default_factory=dict)
     _supplier_runs: set[str] = field(default_factory=set)
+    # the plans ordered at a cutoff when not the supplier watches' (an ordering policy from a forecast)
+    order_planner: Callable[[datetime], list[WarehouseSupplierPlan]] | None = None
 
     def resume_supplier_cycle(self, plans: list[WarehouseSupplierPlan], orders: list[SupplierOrder]) -> None:
         """The supplier plans still open and the orders not yet delivered where an earlier history left
@@ -239,8 +243,21 @@ class Operations:
         self._supplier_runs.add(f"cutoff:{calendar.latest_cutoff(moment).isoformat()}")
         self._supplier_runs.add(f"delivery:{calendar.latest_delivery(moment).isoformat()}")
 
+    def on_order(self) -> Counter:
+        """Units ordered and not yet delivered, per product."""
+        units: Counter = Counter()
+        for order in self._orders.values():
+            if order.status == "ordered":
+                units[order.shelf_id] += order.ordered_qty
+        return units
+
     def _cutoff(self, cutoff: datetime) -> int:
-        pending = [p for p in self._supplier_plans.values() if p.status == "pending"]
+        if self.order_planner is None:
+            pending = [p for p in self._supplier_plans.values() if p.status == "pending"]
+        else:
+            pending = self.order_planner(cutoff)
+            for plan in pending:
+                self._supplier_plan(plan)
         placed = orders_at_cutoff(pending, cutoff, self.rules.calendar.delivery_for(cutoff))
         for order, issued in placed:
             self._orders[order.order_id] = order

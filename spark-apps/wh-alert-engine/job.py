@@ -46,14 +46,17 @@ def policies(settings: WarehouseAlertEngineSettings) -> tuple[dict[str, Warehous
 
 
 def open_watch(
-    known: dict[str, WarehousePolicy], shelf_id: str, handed: Mapping[str, str] | None = None
+    known: dict[str, WarehousePolicy],
+    shelf_id: str,
+    handed: Mapping[str, str] | None = None,
+    makes_plans: bool = True,
 ) -> SupplierWatch | None:
     """A new product's watch, or the one a history handed over (its alert, plan and id counter)."""
     if shelf_id not in known:
         return None
     if handed and shelf_id in handed:
-        return SupplierWatch.loads(handed[shelf_id], known)
-    return SupplierWatch(shelf_id, known[shelf_id])
+        return SupplierWatch.loads(handed[shelf_id], known, makes_plans)
+    return SupplierWatch(shelf_id, known[shelf_id], makes_plans=makes_plans)
 
 
 def feeds(settings: WarehouseAlertEngineSettings) -> list[Feed]:
@@ -72,8 +75,9 @@ def sink(settings: WarehouseAlertEngineSettings) -> LedgerSink:
 
 def start(spark: SparkSession, settings: WarehouseAlertEngineSettings) -> list[StreamingQuery]:
     known, scopes = policies(settings)
-    opened = partial(open_watch, known, handed=handover.load(settings, JOB))
-    rules = LedgerRules(opened, partial(SupplierWatch.loads, policies=known), ops_reading)
+    plans = settings.order_policy == "rule"  # with `ml` the inference service plans the orders
+    opened = partial(open_watch, known, handed=handover.load(settings, JOB), makes_plans=plans)
+    rules = LedgerRules(opened, partial(SupplierWatch.loads, policies=known, makes_plans=plans), ops_reading)
     live_policies = policy_feed(spark, settings, settings.topic_wh_policies, WarehousePolicyRow, scopes)
     frame = readings(spark, settings, feeds(settings)).unionByName(live_policies)
     return start_ledger(spark, settings, frame, "shelf_id", rules, sink(settings), opening=[])

@@ -7,6 +7,10 @@ A plan is never planned again or moved back: while one is open no other is made,
 delivered a new one waits for a wh_state row that counts the delivery (`received_units`) and is at
 least as recent as it.
 
+With ORDER_POLICY=ml the watch plans nothing itself: the inference service's pending plans (one per
+product and cutoff, on the same topic) become its open plan, and it records and follows them the same
+way. The alert is raised and resolved as before.
+
 Policies follow config.wh_policies live: each policy row (or its delete) covering the product arrives
 as a `policy` reading; the one in force sets the reorder point and target (capacity and batch size
 stay the product's), and the product is judged again at once, as of its latest reading.
@@ -57,6 +61,7 @@ class SupplierWatch:
     policies: PolicyBook = field(default_factory=PolicyBook)  # the policy rows covering the product
     seen_at: datetime | None = None  # the latest reading's time (policies carry none of the store's)
     start_policy: WarehousePolicy | None = None  # in force while no policy row covers it; not stored
+    makes_plans: bool = True  # False when a forecast plans the orders (ORDER_POLICY=ml); not stored
     changed_plans: list[WarehouseSupplierPlan] = field(default_factory=list)  # not stored
 
     def __post_init__(self):
@@ -81,6 +86,12 @@ class SupplierWatch:
 
     def _plan_moved(self, body: dict, now: datetime) -> list[Event]:
         plan = self.plan
+        if (
+            not self.makes_plans
+            and body["status"] == "pending"
+            and (plan is None or plan["status"] == "pending")
+        ):
+            return self._adopt(body)
         if plan is None or body["supplier_plan_id"] != plan["supplier_plan_id"]:
             return []
         if not advances(plan["status"], body["status"]):
@@ -91,6 +102,16 @@ class SupplierWatch:
             self.plan, self.wait_for_state = None, now
             return []
         return self.alerts.acknowledge("supplier_request", now, current_stock=self.stock)
+
+    def _adopt(self, body: dict) -> list[Event]:
+        """A forecast's plan (ORDER_POLICY=ml) becomes the product's open plan, replacing one still
+        pending: the watch records it where wh-supplier-manager reads plans, and follows it from there."""
+        if self.plan is not None and self.plan["supplier_plan_id"] == body["supplier_plan_id"]:
+            return []  # read again
+        plan = WarehouseSupplierPlan.model_validate(body)
+        self.plan = {**plan.model_dump(mode="json"), "received_before": self.received}
+        self.changed_plans.append(plan)
+        return []
 
     def _evaluate(self, now: datetime) -> list[Event]:
         if self.stock is None:
@@ -110,7 +131,7 @@ class SupplierWatch:
             self.state_ts is not None and self.state_ts >= self.wait_for_state
         )
         fresh = recent and self.received >= self.wait_for_received
-        if low and wanted > 0 and self.plan is None and fresh:
+        if self.makes_plans and low and wanted > 0 and self.plan is None and fresh:
             self.plans_made += 1
             self.plan = {
                 "supplier_plan_id": stable_id("wh_supplier_plan", self.shelf_id, self.plans_made),
@@ -155,7 +176,9 @@ class SupplierWatch:
         )
 
     @classmethod
-    def loads(cls, text: str, policies: Mapping[str, WarehousePolicy]) -> SupplierWatch:
+    def loads(
+        cls, text: str, policies: Mapping[str, WarehousePolicy], makes_plans: bool = True
+    ) -> SupplierWatch:
         """The stored watch; its policy is the one in force among the rows it holds, else the product's
         start-up policy from `policies`."""
         body = json.loads(text)
@@ -176,4 +199,5 @@ class SupplierWatch:
             wait_for_state=parse(body["wait_for_state"]),
             wait_for_received=body["wait_for_received"],
             alerts=ConditionAlerts.from_dict(body["shelf_id"], "warehouse", body["alerts"]),
+            makes_plans=makes_plans,
         )

@@ -12,6 +12,7 @@ Starts the infrastructure if needed, then measures:
   - the dashboard with a simulated week of data: each page's time to render, the server's memory;
   - make history's engine: 91 simulated days in one process, beside the shop floor alone;
   - the demand forecast on three seeds' histories, beside seasonal naive and moving averages;
+  - ordering from the forecast in the policy lab (two seeds), beside the rule and a 28-day average;
   - resident memory of every service.
 Writes docs/benchmarks.md and the same figures as docs/benchmarks.json.
 """
@@ -41,7 +42,7 @@ from smart_shelf.settings import get_settings
 from store_data.generator import generate_store
 from tests.bench.connect import bench_connect
 from tests.bench.dashboard import bench_dashboard
-from tests.bench.forecast import bench_forecast, forecast_section
+from tests.bench.forecast import bench_forecast, bench_policies, forecast_section, policies_section
 from tests.bench.history import bench_history
 from tests.bench.ledgers import BATCH_LIMIT, RATES_PER_S, bench_ledgers
 
@@ -183,6 +184,7 @@ def main() -> None:
     dashboard = bench_dashboard(settings)
     history = bench_history()
     forecast = bench_forecast()
+    policies = bench_policies()
     memory = [(s.name, s.rss_mib) for s in supervisor.status() if s.rss_mib]
     source, sink = connect["source"], connect["sink"]
 
@@ -251,6 +253,7 @@ def main() -> None:
         *_dashboard_section(dashboard),
         *_history_section(history),
         *forecast_section(forecast),
+        *policies_section(policies),
         "## Start-up and data",
         "",
         "| what | measured |",
@@ -279,6 +282,7 @@ def main() -> None:
         "dashboard": dashboard,
         "history": history,
         "forecast": forecast,
+        "ordering_policies": policies,
         "startup_seconds": up_seconds,
         "data_generation_seconds": generation_seconds,
         "rss_mib": dict(memory),

@@ -53,11 +53,12 @@ class PrivateStack:
         self.supervisor.down()
 
 
-def history_stack(root: Path) -> PrivateStack:
-    """Postgres initialised with a store of its own, and Redis, started: what `make history` needs."""
+def history_stack(root: Path, *more: str) -> PrivateStack:
+    """Postgres initialised with a store of its own, and Redis, started: what `make history` needs;
+    and `more` services of the manifest (e.g. kafka, kafka-init)."""
     from smart_shelf.runner.manifest import load_manifest
 
-    wanted = ("postgres", "redis", "data-generator", "postgres-init")
+    wanted = ("postgres", "redis", "data-generator", "postgres-init", *more)
     stack = PrivateStack(root, [s for s in load_manifest() if s.name in wanted], infra=[])
-    stack.up("postgres-init", "redis")
+    stack.up("postgres-init", "redis", *more)
     return stack

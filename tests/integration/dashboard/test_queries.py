@@ -217,6 +217,7 @@ def test_every_query_runs_as_the_read_only_role(stack, settings):
             lambda: queries.receipts(conn),
             lambda: queries.models(conn),
             lambda: queries.predictions(conn),
+            lambda: queries.inference_runs(conn),
             lambda: queries.dead_letters(conn),
         ]
         public = [

@@ -44,3 +44,19 @@ def latest_by_key(settings, topic: str, expected: int) -> dict[str, dict]:
 
 def delta_rows(spark, path: str) -> list:
     return spark.read.format("delta").load(path).collect()
+
+
+def supplier_cycle_settings(common: dict, topic_factory, **engine) -> tuple[dict, object, object]:
+    """Topics of the test's own for the supplier cycle, and wh-alert-engine's and wh-supplier-manager's
+    settings on them (`engine`: more of the alert engine's settings)."""
+    from smart_shelf import settings as s
+
+    topics = {"wh_state": topic_factory("wh_state"), "plans": topic_factory("wh_supplier_plan")}
+    topics["wh_events"] = topic_factory("wh_events", dead_letters=True)
+    engine_cfg = s.WarehouseAlertEngineSettings(
+        **common, topic_wh_state=topics["wh_state"], topic_wh_supplier_plan=topics["plans"], **engine
+    )
+    manager_cfg = s.SupplierManagerSettings(
+        **common, topic_wh_supplier_plan=topics["plans"], topic_wh_events=topics["wh_events"]
+    )
+    return topics, engine_cfg, manager_cfg

@@ -27,7 +27,13 @@ from spark_apps.daily_discount_manager.job import DailyDiscounts
 from spark_apps.removal_scheduler.job import Removals
 from spark_apps.wh_supplier_manager.job import SupplierCycle
 from tests.conftest import consume_all
-from tests.integration.spark_apps.ledger_harness import delta_rows, latest_by_key, run_once, send
+from tests.integration.spark_apps.ledger_harness import (
+    delta_rows,
+    latest_by_key,
+    run_once,
+    send,
+    supplier_cycle_settings,
+)
 
 T0 = datetime(2026, 3, 2, 10, tzinfo=UTC)  # a Monday
 
@@ -189,14 +195,7 @@ def _wh_state(shelf, stock, at):
 def test_a_low_warehouse_is_ordered_at_the_cutoff_and_delivered_at_the_next_slot(
     spark, settings, common, topic_factory, pg_conn
 ):
-    topics = {"wh_state": topic_factory("wh_state"), "plans": topic_factory("wh_supplier_plan")}
-    topics["wh_events"] = topic_factory("wh_events", dead_letters=True)
-    engine_cfg = s.WarehouseAlertEngineSettings(
-        **common, topic_wh_state=topics["wh_state"], topic_wh_supplier_plan=topics["plans"]
-    )
-    manager_cfg = s.SupplierManagerSettings(
-        **common, topic_wh_supplier_plan=topics["plans"], topic_wh_events=topics["wh_events"]
-    )
+    topics, engine_cfg, manager_cfg = supplier_cycle_settings(common, topic_factory)
     with pg_conn, pg_conn.cursor() as cur:
         cur.execute(
             "SELECT w.shelf_id, w.maximum_stock, w.standard_batch_size, p.reorder_point_qty"

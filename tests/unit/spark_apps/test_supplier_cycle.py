@@ -57,6 +57,31 @@ def test_an_issued_plan_is_not_replanned_and_completion_waits_for_a_fresh_state(
     assert [a.status for a in resolved] == ["resolved"]
 
 
+def test_with_order_policy_ml_the_watch_alerts_but_plans_only_the_forecast_s_orders():
+    watch = SupplierWatch("S1", WarehousePolicy(240, 24, 12), makes_plans=False)
+    alerts = watch.apply(wh(5))
+    assert [a.event_type for a in alerts] == ["supplier_request"] and watch.changed() == []
+    forecast = _plan("S1", 48).model_dump(mode="json")
+    watch.apply(OpsReading("plan", T0, forecast))
+    watch.apply(OpsReading("plan", T0, forecast))  # the topic's echo of its own record: once
+    assert [p.supplier_plan_id for p in watch.changed()] == [forecast["supplier_plan_id"]]
+    # a later cutoff's plan replaces one still pending; the one ordered is followed to delivery
+    later = _plan("S1", 72, created=T0 + timedelta(minutes=5)).model_dump(mode="json")
+    watch.apply(OpsReading("plan", T0, later))
+    assert watch.plan["supplier_plan_id"] == later["supplier_plan_id"]
+    acks = watch.apply(OpsReading("plan", T0, {**later, "status": "issued", "order_id": "o1"}))
+    assert [a.status for a in acks] == ["acknowledged"]
+    restored = SupplierWatch.loads(watch.dumps(), {"S1": watch.policy}, makes_plans=False)
+    assert restored.plan["status"] == "issued" and not restored.makes_plans
+
+
+def test_with_order_policy_rule_a_pending_plan_of_another_writer_is_not_taken():
+    watch = _watch()
+    watch.apply(wh(50))
+    watch.apply(OpsReading("plan", T0, _plan("S1", 48).model_dump(mode="json")))
+    assert watch.plan is None and watch.changed() == []
+
+
 def _plan(shelf, qty, status="pending", created=T0):
     return WarehouseSupplierPlan(
         supplier_plan_id=f"plan-{shelf}-{created.minute}",

@@ -1,0 +1,8 @@
+"""Entry point: python -m spark_apps.shelf_daily_features"""
+
+import sys
+
+from smart_shelf.spark_app import run_jobs
+
+if __name__ == "__main__":
+    sys.exit(run_jobs(["shelf-daily-features"]))

@@ -1,0 +1,172 @@
+"""Forecast orders through the real jobs (Kafka, Spark, Delta, Postgres, Redis), on a clock the test
+sets: with ORDER_POLICY=ml the warehouse alert engine plans nothing itself, records the plan the
+inference service sends, and wh-supplier-manager orders exactly it at the cutoff. The day's shelf
+summary (shelf-daily-features) is taken from the raw tables once the day has closed, conserved, and
+written once."""
+
+import json
+from datetime import UTC, date, datetime, timedelta
+
+import spark_apps.wh_alert_engine.job as wh_alert_engine
+from simulated_time.clock import SIM_OPENED_KEY
+from smart_shelf import settings as s
+from smart_shelf.contracts import REMOVAL_CUSTOMER, RESTOCK_CUSTOMER, PosTransaction, ShelfEvent
+from smart_shelf.forecast.planning import Proposal, supplier_plan
+from smart_shelf.kafka_client import make_producer, send_events
+from smart_shelf.ops_tables import frame_of
+from smart_shelf.redis_client import connect_redis, lost_sales_key
+from spark_apps.shelf_daily_features.job import ShelfDaily
+from spark_apps.wh_supplier_manager.job import SupplierCycle
+from tests.conftest import consume_all
+from tests.integration.spark_apps.ledger_harness import delta_rows, run_once, send, supplier_cycle_settings
+
+SATURDAY = datetime(2026, 3, 7, 9, tzinfo=UTC)
+CUTOFF = datetime(2026, 3, 8, 12, tzinfo=UTC)  # Sunday
+
+
+def _values(settings, topic, expected, timeout_s=30.0):
+    return [json.loads(m.value) for m in consume_all(settings, topic, expected, timeout_s)]
+
+
+def test_with_order_policy_ml_the_forecast_s_plan_is_the_one_ordered(
+    spark, settings, common, topic_factory, pg_conn
+):
+    topics, engine_cfg, manager_cfg = supplier_cycle_settings(common, topic_factory, order_policy="ml")
+    with pg_conn, pg_conn.cursor() as cur:
+        cur.execute(
+            "SELECT w.shelf_id, w.standard_batch_size, p.reorder_point_qty"
+            " FROM ref.warehouse_inventory w JOIN config.wh_policies p USING (shelf_id)"
+            " WHERE p.reorder_point_qty > 1 ORDER BY w.shelf_id DESC LIMIT 1"
+        )
+        shelf, batch, reorder_point = cur.fetchone()
+        for table in ("wh_supplier_receipts", "wh_supplier_orders", "wh_supplier_plan"):
+            cur.execute(f"DELETE FROM ops.{table} WHERE shelf_id = %s", (shelf,))
+
+    # below the reorder point: the alert opens, but under `ml` the engine makes no plan of its own
+    low = {"shelf_id": shelf, "wh_current_stock": reorder_point - 1, "last_update_ts": SATURDAY.isoformat()}
+    send(settings, topics["wh_state"], [low], key=shelf)
+    run_once(spark, wh_alert_engine, engine_cfg)
+    (opened,) = _values(settings, common["topic_alerts"], 1)
+    assert opened["event_type"] == "supplier_request"
+    assert len(consume_all(settings, topics["plans"], 1, timeout_s=5)) == 0
+
+    # the inference service's plan for Sunday's cutoff, sent at 11:30: recorded where the manager reads
+    proposal = Proposal(shelf, CUTOFF.date().isoformat(), (3.0, 3.0, 3.0), 2 * batch)
+    plan = supplier_plan(proposal, CUTOFF, batch, CUTOFF - timedelta(minutes=30))
+    producer = make_producer(settings)
+    send_events(producer, topics["plans"], [plan])
+    producer.close()
+    run_once(spark, wh_alert_engine, engine_cfg)
+    plans = str(common["delta_root"] / "ops" / "wh_supplier_plan")
+    (recorded,) = delta_rows(spark, plans)
+    assert (recorded.supplier_plan_id, recorded.status, recorded.suggested_qty) == (
+        plan.supplier_plan_id,
+        "pending",
+        2 * batch,
+    )
+
+    # Sunday's cutoff orders the forecast's quantity, once
+    SupplierCycle(spark, manager_cfg).tick(CUTOFF)
+    SupplierCycle(spark, manager_cfg).tick(CUTOFF + timedelta(minutes=5))
+    (order,) = delta_rows(spark, str(common["delta_root"] / "ops" / "wh_supplier_orders"))
+    assert (order.shelf_id, order.ordered_qty, order.supplier_plan_id) == (
+        shelf,
+        2 * batch,
+        plan.supplier_plan_id,
+    )
+    run_once(spark, wh_alert_engine, engine_cfg)  # the engine follows the plan to issued: no other
+    (issued,) = [p for p in delta_rows(spark, plans)]
+    assert issued.status == "issued" and issued.order_id == order.order_id
+
+
+# ------------------------------------------------------------------ the day's shelf summary
+
+DAY = date(2026, 3, 3)
+
+
+def _event(n, kind, shelf, qty, customer="c1", hour=10):
+    return ShelfEvent(
+        event_id=f"e{n}",
+        event_type=kind,
+        customer_id=customer,
+        item_id=shelf,
+        shelf_id=shelf if customer != "c1" else None,
+        timestamp=datetime(2026, 3, 3, hour, n % 60, tzinfo=UTC),
+        quantity=qty,
+        weight=100.0,
+    )
+
+
+def _sale(n, shelf, qty, price, discount=0.0, day=DAY):
+    at = datetime.combine(day, datetime.min.time(), UTC) + timedelta(hours=11, minutes=n)
+    item = {"item_id": shelf, "quantity": qty, "unit_price": price, "discount": discount,
+            "total_price": round(qty * price * (1 - discount), 2)}  # fmt: skip
+    return PosTransaction(
+        event_id=f"t{n}", event_type="pos_transaction", transaction_id=f"t{n}", customer_id="c1",
+        timestamp=at, items=[item],
+    )  # fmt: skip
+
+
+def test_a_closed_day_is_summarised_per_shelf_from_the_raw_tables_once(spark, settings, common, pg_conn):
+    cfg = s.ShelfDailySettings(**common, redis_host=settings.redis_host, redis_port=settings.redis_port)
+    with pg_conn, pg_conn.cursor() as cur:
+        cur.execute("SELECT shelf_id, current_stock FROM ref.store_inventory ORDER BY shelf_id LIMIT 2")
+        (a, stock_a), (b, stock_b) = cur.fetchall()
+        cur.execute("DELETE FROM analytics.shelf_daily WHERE day = %s", (DAY,))
+    root = common["delta_root"]
+    events = [
+        _event(1, "pickup", a, 3),
+        _event(2, "putback", a, 1),
+        _event(3, "putback", a, 5, customer=RESTOCK_CUSTOMER),
+        _event(4, "removal", b, 2, customer=REMOVAL_CUSTOMER),
+        _event(5, "pickup", b, 1, hour=23),
+        _event(5, "pickup", b, 1, hour=23),  # the same event twice in the lake: counted once
+        _event(6, "pickup", a, 4).model_copy(update={"timestamp": datetime(2026, 3, 4, 0, 5, tzinfo=UTC)}),
+    ]
+    frame_of(spark, events, ShelfEvent).write.format("delta").mode("append").save(
+        str(root / "raw" / "shelf_events")
+    )
+    sales = [_sale(1, a, 2, 2.0, 0.25), _sale(2, b, 1, 5.0), _sale(3, a, 9, 1.0, day=DAY + timedelta(days=1))]
+    frame_of(spark, sales, PosTransaction).write.format("delta").mode("append").save(
+        str(root / "raw" / "pos_transactions")
+    )
+    redis = connect_redis(cfg)
+    redis.delete(lost_sales_key(DAY.isoformat()))
+    redis.hset(lost_sales_key(DAY.isoformat()), a, 4)
+    opened = redis.get(SIM_OPENED_KEY)  # the shared Redis: put back as found
+    redis.set(SIM_OPENED_KEY, datetime(2026, 3, 3, 7, tzinfo=UTC).isoformat())  # the store's first day
+    try:
+        job = ShelfDaily(spark, cfg)
+        job.tick(datetime(2026, 3, 4, 5, 59, tzinfo=UTC))  # before CLOSE_HOUR of the next day: not yet
+        assert delta_rows(spark, str(root / "analytics" / "shelf_daily")) == []
+        job.tick(datetime(2026, 3, 4, 6, 0, tzinfo=UTC))
+        ShelfDaily(spark, cfg).tick(datetime(2026, 3, 4, 7, 0, tzinfo=UTC))  # restarted: nothing again
+    finally:
+        if opened is None:
+            redis.delete(SIM_OPENED_KEY)
+        else:
+            redis.set(SIM_OPENED_KEY, opened)
+    rows = {r.shelf_id: r for r in delta_rows(spark, str(root / "analytics" / "shelf_daily"))}
+    assert {r.day for r in rows.values()} == {DAY}
+    row_a, row_b = rows[a], rows[b]
+    assert (row_a.stock_open, row_a.units_taken, row_a.refill_units, row_a.stock_close) == (
+        stock_a,
+        2,
+        5,
+        stock_a + 5 - 2,
+    )
+    assert (row_a.units_sold, row_a.revenue, row_a.lost_sale_units, float(row_a.discount)) == (
+        2,
+        3.0,
+        4,
+        0.25,
+    )
+    assert (row_b.units_taken, row_b.removed_units, row_b.stock_close) == (1, 2, stock_b - 3)
+    assert (row_b.units_sold, row_b.lost_sale_units) == (1, 0)
+    for r in rows.values():  # conserved on every shelf
+        assert r.stock_close == r.stock_open + r.refill_units - r.removed_units - r.units_taken
+    with pg_conn, pg_conn.cursor() as cur:
+        cur.execute("SELECT count(*), sum(units_sold) FROM analytics.shelf_daily WHERE day = %s", (DAY,))
+        assert cur.fetchone() == (len(rows), 3)
+    runs = [r for r in delta_rows(spark, str(root / "ops" / "job_runs")) if r.job == "shelf-daily-features"]
+    assert [r.run_key for r in runs] == ["day:2026-03-03"]
