@@ -247,47 +247,47 @@ CREATE TABLE IF NOT EXISTS analytics.shelf_daily (
 );
 CREATE INDEX IF NOT EXISTS shelf_daily_day ON analytics.shelf_daily (day);
 
+-- The demand features as known at a supplier cutoff on feature_date, one row per shelf and target day
+-- (contracts.ShelfFeatures; written by make ml over the history and by shelf-daily-features each day).
+-- An earlier layout of this table (one row per shelf and day, never written) is replaced.
+DO $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM information_schema.tables
+               WHERE table_schema = 'analytics' AND table_name = 'shelf_daily_features')
+       AND NOT EXISTS (SELECT 1 FROM information_schema.columns
+                       WHERE table_schema = 'analytics' AND table_name = 'shelf_daily_features'
+                         AND column_name = 'target_date') THEN
+        DROP TABLE analytics.shelf_daily_features CASCADE;
+    END IF;
+END $$;
 CREATE TABLE IF NOT EXISTS analytics.shelf_daily_features (
-    shelf_id                TEXT NOT NULL REFERENCES ref.store_inventory (shelf_id),
-    feature_date            DATE NOT NULL,
-    item_category           TEXT,
-    item_subcategory        TEXT,
-    day_of_week             SMALLINT CHECK (day_of_week BETWEEN 0 AND 6),
-    is_weekend              BOOLEAN,
-    refill_day              BOOLEAN,
-    item_price              NUMERIC(10,2),
-    discount                NUMERIC(6,4),
-    is_discounted           BOOLEAN,
-    is_discounted_next_7d   BOOLEAN,
-    people_count            INT,
-    sales_qty               INT,
-    sales_last_1d           INT,
-    sales_last_7d           INT,
-    sales_last_14d          INT,
-    stockout_events         INT,
-    shelf_capacity          INT,
-    current_stock_shelf     INT,
-    shelf_fill_ratio        NUMERIC(6,4),
-    shelf_threshold_qty     INT,
-    expired_qty_shelf       INT,
-    alerts_last_30d_shelf   INT,
-    is_shelf_alert          BOOLEAN,
-    warehouse_capacity      INT,
-    current_stock_warehouse INT,
-    warehouse_fill_ratio    NUMERIC(6,4),
-    wh_reorder_point_qty    INT,
-    pending_supplier_qty    INT,
-    expired_qty_wh          INT,
-    alerts_last_30d_wh      INT,
-    is_warehouse_alert      BOOLEAN,
-    moved_wh_to_shelf       INT,
-    standard_batch_size     INT,
-    min_expiration_days     NUMERIC(8,2),
-    avg_expiration_days     NUMERIC(8,2),
-    qty_expiring_next_7d    INT,
-    batches_to_order        INT,
-    updated_at              TIMESTAMPTZ NOT NULL DEFAULT now(),
-    PRIMARY KEY (shelf_id, feature_date)
+    shelf_id             TEXT NOT NULL REFERENCES ref.store_inventory (shelf_id),
+    feature_date         DATE NOT NULL,
+    target_date          DATE NOT NULL,
+    step                 SMALLINT NOT NULL,
+    weekday              DOUBLE PRECISION NOT NULL,
+    weekend              DOUBLE PRECISION NOT NULL,
+    weekly_discount      DOUBLE PRECISION NOT NULL,
+    discount_change      DOUBLE PRECISION NOT NULL,
+    visibility           DOUBLE PRECISION NOT NULL,
+    price                DOUBLE PRECISION NOT NULL,
+    capacity             DOUBLE PRECISION NOT NULL,
+    category             DOUBLE PRECISION NOT NULL,
+    last_day             DOUBLE PRECISION NOT NULL,
+    same_weekday_1       DOUBLE PRECISION NOT NULL,
+    same_weekday_2       DOUBLE PRECISION NOT NULL,
+    same_weekday_mean_4  DOUBLE PRECISION NOT NULL,
+    mean_7               DOUBLE PRECISION NOT NULL,
+    mean_14              DOUBLE PRECISION NOT NULL,
+    mean_28              DOUBLE PRECISION NOT NULL,
+    std_7                DOUBLE PRECISION NOT NULL,
+    std_28               DOUBLE PRECISION NOT NULL,
+    lost_share_7         DOUBLE PRECISION NOT NULL,
+    fill_ratio           DOUBLE PRECISION NOT NULL,
+    traffic_mean_7       DOUBLE PRECISION NOT NULL,
+    traffic_same_weekday DOUBLE PRECISION NOT NULL,
+    weekday_factor       DOUBLE PRECISION NOT NULL,
+    PRIMARY KEY (shelf_id, feature_date, target_date)
 );
 CREATE INDEX IF NOT EXISTS shelf_daily_features_date ON analytics.shelf_daily_features (feature_date);
 

@@ -16,7 +16,15 @@ from datetime import date
 from enum import Enum
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    create_model,
+    model_validator,
+)
 
 # Namespace for uuid5 identifiers: the same inputs give the same id in every process and run.
 ID_NAMESPACE = uuid.UUID("6f1c9f5e-8a57-4c1b-9a38-3d0f1e2b7c44")
@@ -313,6 +321,31 @@ class ShelfDay(Event):
     refill_units: int = Field(ge=0)
     removed_units: int = Field(ge=0)
     discount: float = Field(ge=0, le=1)  # weekly and near-expiry combined, as the till priced it
+
+
+# The demand features at a supplier cutoff, in the order the model reads them (smart_shelf.forecast.features).
+FEATURES = (
+    "step", "weekday", "weekend", "weekly_discount", "discount_change", "visibility", "price", "capacity",
+    "category", "last_day", "same_weekday_1", "same_weekday_2", "same_weekday_mean_4", "mean_7", "mean_14",
+    "mean_28", "std_7", "std_28", "lost_share_7", "fill_ratio", "traffic_mean_7", "traffic_same_weekday",
+    "weekday_factor",
+)  # fmt: skip
+
+
+class _FeatureKeys(Event):
+    shelf_id: str
+    feature_date: date  # the cutoff's day: every value comes from the days before it
+    target_date: date  # the day whose demand the row describes (feature_date + step)
+
+
+# One shelf's features for one target day, as known at a cutoff on feature_date (Delta
+# analytics/shelf_daily_features, analytics.shelf_daily_features): every feature a number.
+ShelfFeatures = create_model(
+    "ShelfFeatures",
+    __base__=_FeatureKeys,
+    __doc__="One shelf's demand features for one target day, as known on feature_date.",
+    **{name: (int if name == "step" else float, ...) for name in FEATURES},
+)
 
 
 class ModelVersion(Event):

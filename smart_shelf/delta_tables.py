@@ -42,6 +42,9 @@ TABLES: tuple[DeltaTable, ...] = (
     DeltaTable("ops", "job_runs", c.JobRun, ("job", "run_key")),
     DeltaTable("analytics", "daily_discounts", c.DailyDiscount, ("shelf_id", "discount_date")),
     DeltaTable("analytics", "shelf_daily", c.ShelfDay, ("shelf_id", "day")),
+    DeltaTable(
+        "analytics", "shelf_daily_features", c.ShelfFeatures, ("shelf_id", "feature_date", "target_date")
+    ),
     # one quarantine per event stream, beside its dlq.<topic>
     *(DeltaTable("quarantine", source, c.DeadLetter, ()) for source in c.APPEND_ONLY),
 )

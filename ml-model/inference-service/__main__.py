@@ -8,7 +8,7 @@ import time
 from functools import partial
 
 from ml_model.inference_service.service import calendar, check_run_time, next_cutoff, run, run_time
-from simulated_time.clock import make_clock
+from simulated_time.clock import ClockNotRunning, make_clock
 from smart_shelf.kafka_client import make_producer, send_events
 from smart_shelf.service import StopSignal, outage_guard, run_until_up, start_service
 from smart_shelf.settings import InferenceSettings
@@ -35,9 +35,17 @@ def main() -> int:
     def send(plans) -> None:
         send_events(producer, settings.topic_wh_supplier_plan, plans)
 
+    def sim_now():
+        try:
+            return clock.now()
+        except ClockNotRunning as exc:  # sim-clock not started yet, or the data reset: wait for it
+            log.warning("%s; waiting", exc)
+            time.sleep(POLL_SECONDS)
+            return None
+
     done, heartbeat = None, 0.0
     while not stop.requested:
-        now = guard.run(clock.now)
+        now = guard.run(sim_now)
         if now is None:
             continue
         cutoff = next_cutoff(now, cal)

@@ -1,5 +1,6 @@
-"""One training run: the demand panel from the lake, rolling-origin evaluation against the baselines,
-the final model on every day, its artifact and its registry row.
+"""One training run: the demand panel from the lake, its features written where analysts read them,
+rolling-origin evaluation against the baselines, the final model on every day, its artifact and its
+registry row.
 
 The history comes from the Delta tables `make history` (and the live store) write: the per-shelf
 days (`analytics/shelf_daily`) and the visits (`raw/foot_traffic`) for the daily customers. The last
@@ -27,9 +28,11 @@ from smart_shelf.forecast.evaluate import (
     promotion,
     training_rows,
 )
-from smart_shelf.forecast.features import FEATURES, MIN_HISTORY
+from smart_shelf.forecast.features import FEATURES, MIN_HISTORY, feature_rows
 from smart_shelf.forecast.lake import lake_panel
 from smart_shelf.forecast.panel import Panel
+from smart_shelf.history.postgres_out import PostgresOut
+from smart_shelf.history.record import Lake
 from smart_shelf.settings import SupplierManagerSettings, TrainingSettings
 from spark_apps.wh_supplier_manager.job import calendar
 
@@ -42,6 +45,24 @@ def load_panel(settings: TrainingSettings) -> Panel:
         f"HOLDOUT_DAYS={settings.holdout_days} held out)"
     )
     return lake_panel(settings, DAYS_BEFORE_HOLDOUT + settings.holdout_days, what)
+
+
+def write_features(settings: TrainingSettings, panel: Panel, progress: Callable[[str], None]) -> int:
+    """The features at every day of the panel as an origin (each shelf, the next four days), over
+    what the tables held: Delta analytics/shelf_daily_features and analytics.shelf_daily_features."""
+    began = time.monotonic()
+    rows = {
+        (r.shelf_id, r.feature_date, r.target_date): r
+        for origin in range(MIN_HISTORY, panel.observed + 1)
+        for r in feature_rows(panel, origin)
+    }
+    table = {"shelf_daily_features": rows}
+    Lake(settings.delta_root).write_keyed(table)
+    PostgresOut(settings).write_keyed(table)
+    progress(
+        f"features: {len(rows):,} rows ({panel.observed - MIN_HISTORY + 1} days) written in {time.monotonic() - began:.1f}s"
+    )
+    return len(rows)
 
 
 def train(
@@ -57,6 +78,7 @@ def train(
         f"{len(panel.shelves):,} shelves, {observed} days from {panel.days[0]}; holding out the last "
         f"{settings.holdout_days} (from {panel.days[first_holdout]})"
     )
+    write_features(settings, panel, progress)
     evaluation = evaluate(
         panel, calendar(SupplierManagerSettings()), first_holdout, observed, params, progress=progress
     )

@@ -18,12 +18,12 @@ import numpy as np
 import pandas as pd
 
 from smart_shelf.forecast import metrics
-from smart_shelf.forecast.features import FEATURES, MIN_HISTORY, features_at
+from smart_shelf.forecast.features import COVER_STEPS, FEATURES, MIN_HISTORY, features_at
 from smart_shelf.forecast.panel import Panel
 from smart_shelf.store.calendar import SupplierCalendar
 
 ORDER_QUANTILE = 0.95
-TRAIN_STEPS = (1, 2, 3, 4)  # the longest cover: Thursday's cutoff to Monday's delivery after next
+TRAIN_STEPS = COVER_STEPS
 DAYS_BEFORE_HOLDOUT = MIN_HISTORY + 7  # the features' past, and a week to learn from
 
 

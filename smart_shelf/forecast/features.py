@@ -12,35 +12,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from smart_shelf.contracts import FEATURES, ShelfFeatures
 from smart_shelf.forecast.panel import Panel
 
-FEATURES = (
-    "step",
-    "weekday",
-    "weekend",
-    "weekly_discount",
-    "discount_change",
-    "visibility",
-    "price",
-    "capacity",
-    "category",
-    "last_day",
-    "same_weekday_1",
-    "same_weekday_2",
-    "same_weekday_mean_4",
-    "mean_7",
-    "mean_14",
-    "mean_28",
-    "std_7",
-    "std_28",
-    "lost_share_7",
-    "fill_ratio",
-    "traffic_mean_7",
-    "traffic_same_weekday",
-    "weekday_factor",
-)
+__all__ = ["COVER_STEPS", "FEATURES", "MAX_STEP", "MIN_HISTORY", "feature_rows", "features_at"]
+
 MIN_HISTORY = 28  # days before an origin the features need
 MAX_STEP = 7
+COVER_STEPS = (1, 2, 3, 4)  # the longest cover: Thursday's cutoff to Monday's delivery after next
 
 
 def features_at(panel: Panel, origin: int, steps: range | tuple[int, ...]) -> pd.DataFrame:
@@ -99,3 +78,20 @@ def features_at(panel: Panel, origin: int, steps: range | tuple[int, ...]) -> pd
         frames.append(frame)
     out = pd.concat(frames, ignore_index=True)
     return out[[*FEATURES, "shelf_id", "origin", "target"]]
+
+
+def feature_rows(panel: Panel, origin: int, steps: tuple[int, ...] = COVER_STEPS) -> list[ShelfFeatures]:
+    """The features at an origin as contract rows (contracts.ShelfFeatures): what
+    analytics.shelf_daily_features holds, one row per shelf and target day."""
+    frame = features_at(panel, origin, steps)
+    feature_date = panel.days[origin]
+    targets = {t: panel.days[t] for t in frame["target"].unique()}
+    return [
+        ShelfFeatures(
+            shelf_id=record["shelf_id"],
+            feature_date=feature_date,
+            target_date=targets[record["target"]],
+            **{name: record[name] for name in FEATURES},
+        )
+        for record in frame.to_dict("records")
+    ]

@@ -36,6 +36,7 @@ PG_TABLES = {
     "wh_supplier_receipts": "ops.wh_supplier_receipts",
     "daily_discounts": "analytics.daily_discounts",
     "shelf_daily": "analytics.shelf_daily",
+    "shelf_daily_features": "analytics.shelf_daily_features",
 }
 # statuses only move forward, as the plan mirrors write them
 UPDATE_WHEN = {

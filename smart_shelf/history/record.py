@@ -43,6 +43,7 @@ KEYED = {
     "wh_supplier_receipts": "ops/wh_supplier_receipts",
     "daily_discounts": "analytics/daily_discounts",
     "shelf_daily": "analytics/shelf_daily",
+    "shelf_daily_features": "analytics/shelf_daily_features",
     "job_runs": "ops/job_runs",
 }
 

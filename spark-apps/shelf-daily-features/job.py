@@ -5,7 +5,8 @@ day's shelf events (delta/raw/shelf_events) and till lines (delta/raw/pos_transa
 producer's lost-sale counts (Redis), and the day before's close, and writes one row per shelf
 (contracts.ShelfDay, rules.py) to delta/analytics/shelf_daily and Postgres analytics.shelf_daily: the
 table `make history` fills for the days before the live store, where training and the inference
-service read demand. Days missed while the job was down are summarised in order when it is back;
+service read demand. Then the demand features known on the next day (once 28 days are in) for the
+four days after it: delta/analytics/shelf_daily_features and analytics.shelf_daily_features. Days missed while the job was down are summarised in order when it is back;
 a day written again (after a crash) rewrites the same rows.
 """
 
@@ -20,6 +21,8 @@ from pyspark.sql.streaming import StreamingQuery
 
 from simulated_time.clock import opened_at
 from smart_shelf.contracts import REMOVAL_CUSTOMER, RESTOCK_CUSTOMER
+from smart_shelf.forecast.features import MIN_HISTORY, feature_rows
+from smart_shelf.forecast.lake import NoHistory, lake_panel
 from smart_shelf.ops_tables import write_rows
 from smart_shelf.postgres_client import fetch_rows
 from smart_shelf.redis_client import connect_redis, lost_sales_key
@@ -123,11 +126,26 @@ class ShelfDaily:
             self.spark, s, "analytics", "shelf_daily", rows, app_id=f"{JOB}/shelf_daily",
             version=day.toordinal(), pg_table="analytics.shelf_daily" if s.write_to_pg else None,
         )  # fmt: skip
+        features = self.features(day + timedelta(days=1))
         end = datetime.combine(day + timedelta(days=1), time(0), UTC)
         sold, lost = sum(r.units_sold for r in rows), sum(r.lost_sale_units for r in rows)
-        self.runs.finish(
-            f"day:{day.isoformat()}", end, f"{len(rows)} shelves, {sold} units sold, {lost} lost"
-        )
+        summary = f"{len(rows)} shelves, {sold} units sold, {lost} lost; {features} feature rows"
+        self.runs.finish(f"day:{day.isoformat()}", end, summary)
+
+    def features(self, origin: date) -> int:
+        """The features known on `origin` (every day before it closed) for the days after it."""
+        try:
+            panel = lake_panel(self.settings, MIN_HISTORY, "the demand features")
+        except NoHistory as exc:
+            log.info("no features for %s yet: %s", origin, exc)
+            return 0
+        rows = feature_rows(panel, panel.index_of(origin))
+        s = self.settings
+        write_rows(
+            self.spark, s, "analytics", "shelf_daily_features", rows, app_id=f"{JOB}/features",
+            version=origin.toordinal(), pg_table="analytics.shelf_daily_features" if s.write_to_pg else None,
+        )  # fmt: skip
+        return len(rows)
 
 
 def start(spark: SparkSession, settings: ShelfDailySettings) -> list[StreamingQuery]:

@@ -12,7 +12,7 @@ import json
 import signal
 import subprocess
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +23,7 @@ from ml_model.training_service.service import load_panel
 from simulated_time.clock import SIM_NOW_KEY
 from smart_shelf.forecast import registry
 from smart_shelf.forecast.evaluate import training_rows
-from smart_shelf.forecast.features import FEATURES
+from smart_shelf.forecast.features import FEATURES, MIN_HISTORY
 from smart_shelf.kafka_client import make_consumer, make_producer, send_events
 from smart_shelf.postgres_client import fetch_rows
 from smart_shelf.redis_client import connect_redis
@@ -109,6 +109,25 @@ def test_the_registered_artifact_loads_to_the_model_s_predictions(trained):
     rows = training_rows(panel, DAYS, {}).tail(500)
     predicted = model.predict(rows[list(FEATURES)])
     assert predicted.shape == (500,) and np.all(predicted >= 0) and predicted.std() > 0
+
+
+def test_training_writes_the_features_of_every_day_where_the_views_read_them(trained):
+    settings, *_ = trained
+    shelves = fetch_rows(settings, "SELECT count(*) AS n FROM ref.store_inventory")[0]["n"]
+    days = DAYS - MIN_HISTORY + 1  # every day with four weeks before it, and the day after the history
+    counted = fetch_rows(
+        settings,
+        "SELECT count(*) AS n, count(DISTINCT feature_date) AS days FROM analytics.shelf_daily_features",
+    )[0]
+    assert (counted["n"], counted["days"]) == (4 * shelves * days, days)
+    latest = fetch_rows(settings, "SELECT DISTINCT feature_date FROM analytics.v_ml_features")
+    assert [r["feature_date"] for r in latest] == [date(2026, 2, 12)]  # the first day after the history
+    train = fetch_rows(
+        settings,
+        "SELECT count(*) AS n, sum(demand) AS demand, max(target_date) AS last FROM analytics.v_ml_train",
+    )[0]
+    assert train["last"] == date(2026, 2, 11) and train["demand"] > 0  # closed target days only
+    assert train["n"] < counted["n"]
 
 
 # ------------------------------------------------------------------ inference

@@ -7,11 +7,14 @@ written once."""
 import json
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
+
 import spark_apps.wh_alert_engine.job as wh_alert_engine
 from simulated_time.clock import SIM_OPENED_KEY
 from smart_shelf import settings as s
-from smart_shelf.contracts import REMOVAL_CUSTOMER, RESTOCK_CUSTOMER, PosTransaction, ShelfEvent
+from smart_shelf.contracts import REMOVAL_CUSTOMER, RESTOCK_CUSTOMER, PosTransaction, ShelfDay, ShelfEvent
 from smart_shelf.forecast.planning import Proposal, supplier_plan
+from smart_shelf.history.record import Lake
 from smart_shelf.kafka_client import make_producer, send_events
 from smart_shelf.ops_tables import frame_of
 from smart_shelf.redis_client import connect_redis, lost_sales_key
@@ -170,3 +173,57 @@ def test_a_closed_day_is_summarised_per_shelf_from_the_raw_tables_once(spark, se
         assert cur.fetchone() == (len(rows), 3)
     runs = [r for r in delta_rows(spark, str(root / "ops" / "job_runs")) if r.job == "shelf-daily-features"]
     assert [r.run_key for r in runs] == ["day:2026-03-03"]
+
+
+def test_with_four_weeks_summarised_the_next_day_s_features_are_written_from_the_lake(
+    spark, settings, common, pg_conn
+):
+    cfg = s.ShelfDailySettings(**common, redis_host=settings.redis_host, redis_port=settings.redis_port)
+    with pg_conn, pg_conn.cursor() as cur:
+        cur.execute("SELECT shelf_id FROM ref.store_inventory ORDER BY shelf_id")
+        shelves = [r[0] for r in cur.fetchall()]
+        cur.execute(
+            "DELETE FROM analytics.shelf_daily_features WHERE feature_date = %s", (DAY + timedelta(days=1),)
+        )
+    # 28 closed days before DAY in the lake (as a history writes them): shelf n sells n % 5 a day
+    before = {
+        (shelf, day): ShelfDay(
+            shelf_id=shelf,
+            day=day,
+            stock_open=20,
+            stock_close=20,
+            units_taken=n % 5,
+            units_sold=n % 5,
+            revenue=0.0,
+            lost_sale_units=0,
+            refill_units=n % 5,
+            removed_units=0,
+            discount=0.0,
+        )  # fmt: skip
+        for n, shelf in enumerate(shelves)
+        for day in (DAY - timedelta(days=k) for k in range(1, 29))
+    }
+    Lake(common["delta_root"]).write_keyed({"shelf_daily": before})
+    ShelfDaily(spark, cfg).tick(datetime(2026, 3, 4, 6, 0, tzinfo=UTC))  # DAY closes, quiet
+
+    root = common["delta_root"]
+    days = {r.day for r in delta_rows(spark, str(root / "analytics" / "shelf_daily"))}
+    assert len(days) == 29 and max(days) == DAY
+    features = delta_rows(spark, str(root / "analytics" / "shelf_daily_features"))
+    assert len(features) == 4 * len(shelves)
+    assert {(f.feature_date, f.step) for f in features} == {
+        (DAY + timedelta(days=1), k) for k in (1, 2, 3, 4)
+    }
+    third = next(f for f in features if f.shelf_id == shelves[3] and f.step == 1)
+    assert third.target_date == DAY + timedelta(days=2)
+    # demand 3 a day for four weeks, then DAY's quiet 0: the features read the days before the origin
+    assert third.last_day == 0 and third.mean_7 == pytest.approx(18 / 7)
+    assert third.mean_28 == pytest.approx(81 / 28)
+    quiet = next(r for r in delta_rows(spark, str(root / "analytics" / "shelf_daily")) if r.day == DAY)
+    assert quiet.stock_open == quiet.stock_close == 20  # opened at the day before's close
+    with pg_conn, pg_conn.cursor() as cur:
+        cur.execute(
+            "SELECT count(*) FROM analytics.shelf_daily_features WHERE feature_date = %s",
+            (DAY + timedelta(days=1),),
+        )
+        assert cur.fetchone()[0] == 4 * len(shelves)

@@ -18,7 +18,7 @@ from smart_shelf.forecast.evaluate import (
     evaluate,
     training_rows,
 )
-from smart_shelf.forecast.features import FEATURES, MIN_HISTORY, features_at
+from smart_shelf.forecast.features import FEATURES, MIN_HISTORY, feature_rows, features_at
 from smart_shelf.forecast.panel import panel_from
 from smart_shelf.store.calendar import SupplierCalendar
 
@@ -184,3 +184,15 @@ def test_the_model_learns_the_weekday_and_the_promotion_better_than_a_moving_ave
     rows = features_at(panel, 70, (1,))
     assert np.array_equal(rows["same_weekday_1"].to_numpy(), panel.demand[:, 64])
     assert np.array_equal(demand_of(panel, rows), panel.demand[:, 71])
+
+
+def test_feature_rows_are_the_features_as_contract_rows_one_per_shelf_and_target_day():
+    panel = _panel()
+    rows = feature_rows(panel, 40)
+    frame = features_at(panel, 40, (1, 2, 3, 4))
+    assert len(rows) == len(frame) == 4 * len(SHELVES)
+    first = rows[0]
+    assert first.feature_date == panel.days[40] and first.target_date == panel.days[41] and first.step == 1
+    assert [getattr(first, name) for name in FEATURES] == pytest.approx(
+        [frame.iloc[0][name] for name in FEATURES]
+    )
