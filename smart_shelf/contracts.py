@@ -260,7 +260,8 @@ class WarehouseSupplierPlan(Event):
     shelf_id: str
     suggested_qty: int = Field(ge=0)
     standard_batch_size: int | None = None
-    status: Literal["pending", "issued", "completed"]
+    # canceled: a pending plan a forecast's plan for a later cutoff replaced (ORDER_POLICY=ml)
+    status: Literal["pending", "issued", "completed", "canceled"]
     created_at: AwareDatetime
     updated_at: AwareDatetime
     order_id: str | None = None  # set when the plan is ordered at a cutoff

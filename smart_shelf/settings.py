@@ -331,6 +331,8 @@ class SupplierManagerSettings(ClockJobSettings):
     delivery_hour: int = Field(8, ge=0, le=23)
     delivery_minute: int = Field(0, ge=0, le=59)
     write_to_pg: bool = True
+    # ORDER_POLICY=ml: how long (simulated) a cutoff waits for the forecast's plans to be recorded
+    forecast_wait_minutes: int = Field(120, ge=0)
 
 
 class DailyDiscountSettings(ClockJobSettings):

@@ -180,9 +180,16 @@ def mirror_batch(sink: LedgerSink, settings: Settings, records: DataFrame, batch
     if sink.pg_table is not None:
         # oldest first: a plan is closed in Postgres before the next one of its shelf opens
         order = "created_at" if "created_at" in sink.model.model_fields else sink.keys[0]
+        refused = []  # a row a constraint refuses stays in Delta; it must not stop the mirror
         upsert_postgres(
-            rows.orderBy(order), settings, sink.pg_table, list(sink.keys), update_when=sink.pg_update_when
-        )
+            rows.orderBy(order), settings, sink.pg_table, list(sink.keys), update_when=sink.pg_update_when,
+            on_reject=lambda row, why: refused.append((row[0], why)),
+        )  # fmt: skip
+        if refused:
+            log.error(
+                "%s: %d rows refused by %s (kept in %s), first %s: %s",
+                sink.job, len(refused), sink.pg_table, sink.state_path, *refused[0],
+            )  # fmt: skip
     rows.unpersist()
 
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import math
 
 # pending -> issued -> completed | partially_completed; the last two are final.
-PLAN_STATUS_RANK = {"pending": 0, "issued": 1, "completed": 2, "partially_completed": 2}
-FINAL_STATUSES = frozenset({"completed", "partially_completed"})
+PLAN_STATUS_RANK = {"pending": 0, "issued": 1, "completed": 2, "partially_completed": 2, "canceled": 2}
+FINAL_STATUSES = frozenset({"completed", "partially_completed", "canceled"})
 
 
 def advances(current: str, proposed: str) -> bool:

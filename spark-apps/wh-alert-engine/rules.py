@@ -104,11 +104,19 @@ class SupplierWatch:
         return self.alerts.acknowledge("supplier_request", now, current_stock=self.stock)
 
     def _adopt(self, body: dict) -> list[Event]:
-        """A forecast's plan (ORDER_POLICY=ml) becomes the product's open plan, replacing one still
-        pending: the watch records it where wh-supplier-manager reads plans, and follows it from there."""
+        """A forecast's plan (ORDER_POLICY=ml) becomes the product's open plan: the watch records it
+        where wh-supplier-manager reads plans and follows it from there. One still pending (never
+        ordered) is canceled first, so a product has one open plan, as Postgres requires."""
         if self.plan is not None and self.plan["supplier_plan_id"] == body["supplier_plan_id"]:
             return []  # read again
         plan = WarehouseSupplierPlan.model_validate(body)
+        if self.plan is not None:  # pending, never ordered: closed before the new one opens
+            replaced = {k: v for k, v in self.plan.items() if k != "received_before"}
+            self.changed_plans.append(
+                WarehouseSupplierPlan.model_validate(
+                    {**replaced, "status": "canceled", "updated_at": plan.created_at}
+                )
+            )
         self.plan = {**plan.model_dump(mode="json"), "received_before": self.received}
         self.changed_plans.append(plan)
         return []

@@ -13,7 +13,7 @@ repeated after a crash rewrites the same keys and sends the same event ids.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
@@ -67,11 +67,43 @@ class SupplierCycle:
 
     def tick(self, now: datetime) -> None:
         cutoff = self.calendar.latest_cutoff(now)
-        if self.runs.pending(f"cutoff:{cutoff.isoformat()}"):
+        if self.runs.pending(f"cutoff:{cutoff.isoformat()}") and self.forecast_in(cutoff, now):
             self.cutoff(cutoff)
         delivery = self.calendar.latest_delivery(now)
         if self.runs.pending(f"delivery:{delivery.isoformat()}"):
             self.deliver(delivery)
+
+    def forecast_in(self, cutoff: datetime, now: datetime) -> bool:
+        """With ORDER_POLICY=ml, whether the inference service's plans for the cutoff are where the
+        cutoff reads them (they travel through wh-alert-engine, which may lag): the cutoff waits for
+        them, up to FORECAST_WAIT_MINUTES of simulated time, then orders what is pending and says so."""
+        if self.settings.order_policy != "ml":
+            return True
+        runs = fetch_rows(
+            self.settings,
+            "SELECT status, orders, ran_at FROM analytics.ml_inference_runs WHERE cutoff_ts = %s "
+            "ORDER BY ran_at DESC LIMIT 1",
+            (cutoff,),
+        )
+        late = now - cutoff >= timedelta(minutes=self.settings.forecast_wait_minutes)
+        if runs and (runs[0]["status"] != "ok" or runs[0]["orders"] == 0):
+            return True  # refused (it says why) or nothing to order
+        if runs:
+            recorded = read_rows(
+                self.spark, self.settings, "ops", "wh_supplier_plan", F.col("created_at") == runs[0]["ran_at"]
+            )
+            if len(recorded) >= runs[0]["orders"]:
+                return True
+            what = f"{len(recorded)} of the forecast's {runs[0]['orders']} plans recorded"
+        else:
+            what = "no inference run for it"
+        if late:
+            log.warning(
+                "cutoff %s: %s after %s; ordering what is pending", cutoff.isoformat(), what, now - cutoff
+            )
+            return True
+        log.info("cutoff %s: %s yet; waiting", cutoff.isoformat(), what)
+        return False
 
     def cutoff(self, cutoff: datetime) -> None:
         plans = read_rows(self.spark, self.settings, "ops", "wh_supplier_plan", F.col("status") == "pending")

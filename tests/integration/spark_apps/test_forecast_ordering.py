@@ -35,6 +35,7 @@ def test_with_order_policy_ml_the_forecast_s_plan_is_the_one_ordered(
     spark, settings, common, topic_factory, pg_conn
 ):
     topics, engine_cfg, manager_cfg = supplier_cycle_settings(common, topic_factory, order_policy="ml")
+    manager_cfg = manager_cfg.model_copy(update={"order_policy": "ml"})
     with pg_conn, pg_conn.cursor() as cur:
         cur.execute(
             "SELECT w.shelf_id, w.standard_batch_size, p.reorder_point_qty"
@@ -44,6 +45,7 @@ def test_with_order_policy_ml_the_forecast_s_plan_is_the_one_ordered(
         shelf, batch, reorder_point = cur.fetchone()
         for table in ("wh_supplier_receipts", "wh_supplier_orders", "wh_supplier_plan"):
             cur.execute(f"DELETE FROM ops.{table} WHERE shelf_id = %s", (shelf,))
+        cur.execute("DELETE FROM analytics.ml_inference_runs WHERE cutoff_ts = %s", (CUTOFF,))
 
     # below the reorder point: the alert opens, but under `ml` the engine makes no plan of its own
     low = {"shelf_id": shelf, "wh_current_stock": reorder_point - 1, "last_update_ts": SATURDAY.isoformat()}
@@ -59,6 +61,15 @@ def test_with_order_policy_ml_the_forecast_s_plan_is_the_one_ordered(
     producer = make_producer(settings)
     send_events(producer, topics["plans"], [plan])
     producer.close()
+    with pg_conn, pg_conn.cursor() as cur:  # the inference service's record of the run
+        cur.execute(
+            "INSERT INTO analytics.ml_inference_runs (model_name, cutoff_ts, ran_at, status, reason,"
+            " order_policy, orders) VALUES ('demand_test', %s, %s, 'ok', 'test', 'ml', 1)",
+            (CUTOFF, plan.created_at),
+        )
+    # the cutoff comes before the engine has recorded the plan: it waits for it, ordering nothing
+    SupplierCycle(spark, manager_cfg).tick(CUTOFF)
+    assert delta_rows(spark, str(common["delta_root"] / "ops" / "wh_supplier_orders")) == []
     run_once(spark, wh_alert_engine, engine_cfg)
     plans = str(common["delta_root"] / "ops" / "wh_supplier_plan")
     (recorded,) = delta_rows(spark, plans)
@@ -68,9 +79,9 @@ def test_with_order_policy_ml_the_forecast_s_plan_is_the_one_ordered(
         2 * batch,
     )
 
-    # Sunday's cutoff orders the forecast's quantity, once
-    SupplierCycle(spark, manager_cfg).tick(CUTOFF)
+    # then Sunday's cutoff orders the forecast's quantity, once
     SupplierCycle(spark, manager_cfg).tick(CUTOFF + timedelta(minutes=5))
+    SupplierCycle(spark, manager_cfg).tick(CUTOFF + timedelta(minutes=10))
     (order,) = delta_rows(spark, str(common["delta_root"] / "ops" / "wh_supplier_orders"))
     assert (order.shelf_id, order.ordered_qty, order.supplier_plan_id) == (
         shelf,

@@ -69,6 +69,9 @@ def test_with_order_policy_ml_the_watch_alerts_but_plans_only_the_forecast_s_ord
     later = _plan("S1", 72, created=T0 + timedelta(minutes=5)).model_dump(mode="json")
     watch.apply(OpsReading("plan", T0, later))
     assert watch.plan["supplier_plan_id"] == later["supplier_plan_id"]
+    canceled, adopted = watch.changed()[1:]
+    assert (canceled.supplier_plan_id, canceled.status) == (forecast["supplier_plan_id"], "canceled")
+    assert adopted.supplier_plan_id == later["supplier_plan_id"] and canceled.updated_at <= adopted.created_at
     acks = watch.apply(OpsReading("plan", T0, {**later, "status": "issued", "order_id": "o1"}))
     assert [a.status for a in acks] == ["acknowledged"]
     restored = SupplierWatch.loads(watch.dumps(), {"S1": watch.policy}, makes_plans=False)
