@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, time, timedelta
 
-from pyspark.sql import SparkSession
+from pyspark.sql import Column, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.streaming import StreamingQuery
 
@@ -67,46 +67,57 @@ class SupplierCycle:
 
     def tick(self, now: datetime) -> None:
         cutoff = self.calendar.latest_cutoff(now)
-        if self.runs.pending(f"cutoff:{cutoff.isoformat()}") and self.forecast_in(cutoff, now):
-            self.cutoff(cutoff)
+        if self.runs.pending(f"cutoff:{cutoff.isoformat()}"):
+            which = self.plans_to_order(cutoff, now)
+            if which is not None:
+                self.cutoff(cutoff, which)
         delivery = self.calendar.latest_delivery(now)
         if self.runs.pending(f"delivery:{delivery.isoformat()}"):
             self.deliver(delivery)
 
-    def forecast_in(self, cutoff: datetime, now: datetime) -> bool:
-        """With ORDER_POLICY=ml, whether the inference service's plans for the cutoff are where the
-        cutoff reads them (they travel through wh-alert-engine, which may lag): the cutoff waits for
-        them, up to FORECAST_WAIT_MINUTES of simulated time, then orders what is pending and says so."""
+    def plans_to_order(self, cutoff: datetime, now: datetime) -> Column | None:
+        """Which pending plans the cutoff orders; None: not yet.
+
+        ORDER_POLICY=rule: every pending plan. ORDER_POLICY=ml: only the inference service's plans for
+        this cutoff (those made at its run), and the cutoff waits until they are recorded (they travel
+        through wh-alert-engine, which may lag) for up to FORECAST_WAIT_MINUTES of simulated time, then
+        orders those there are and says what was missing. A refused run, or none at all: no order
+        from the model, so none at all (a plan left pending from before the switch is not ordered)."""
         if self.settings.order_policy != "ml":
-            return True
+            return F.lit(True)
         runs = fetch_rows(
             self.settings,
-            "SELECT status, orders, ran_at FROM analytics.ml_inference_runs WHERE cutoff_ts = %s "
+            "SELECT status, orders, ran_at, reason FROM analytics.ml_inference_runs WHERE cutoff_ts = %s "
             "ORDER BY ran_at DESC LIMIT 1",
             (cutoff,),
         )
         late = now - cutoff >= timedelta(minutes=self.settings.forecast_wait_minutes)
         if runs and (runs[0]["status"] != "ok" or runs[0]["orders"] == 0):
-            return True  # refused (it says why) or nothing to order
+            log.warning("cutoff %s: no orders from the model: %s", cutoff.isoformat(), runs[0]["reason"])
+            return F.lit(False)
         if runs:
-            recorded = read_rows(
-                self.spark, self.settings, "ops", "wh_supplier_plan", F.col("created_at") == runs[0]["ran_at"]
-            )
-            if len(recorded) >= runs[0]["orders"]:
-                return True
-            what = f"{len(recorded)} of the forecast's {runs[0]['orders']} plans recorded"
+            made = F.col("created_at") == runs[0]["ran_at"]
+            recorded = len(read_rows(self.spark, self.settings, "ops", "wh_supplier_plan", made))
+            if recorded >= runs[0]["orders"]:
+                return made
+            what, which = f"{recorded} of the forecast's {runs[0]['orders']} plans recorded", made
         else:
-            what = "no inference run for it"
+            what, which = "no inference run for it", F.lit(False)
         if late:
-            log.warning(
-                "cutoff %s: %s after %s; ordering what is pending", cutoff.isoformat(), what, now - cutoff
-            )
-            return True
+            log.warning("cutoff %s: %s after %s; ordering those", cutoff.isoformat(), what, now - cutoff)
+            return which
         log.info("cutoff %s: %s yet; waiting", cutoff.isoformat(), what)
-        return False
+        return None
 
-    def cutoff(self, cutoff: datetime) -> None:
-        plans = read_rows(self.spark, self.settings, "ops", "wh_supplier_plan", F.col("status") == "pending")
+    def cutoff(self, cutoff: datetime, which: Column | None = None) -> None:
+        pending = F.col("status") == "pending"
+        plans = read_rows(
+            self.spark,
+            self.settings,
+            "ops",
+            "wh_supplier_plan",
+            pending if which is None else pending & which,
+        )
         placed = orders_at_cutoff(plans, cutoff, self.calendar.delivery_for(cutoff))
         orders = [order for order, _ in placed]
         write_rows(

@@ -16,7 +16,7 @@ from smart_shelf.contracts import REMOVAL_CUSTOMER, RESTOCK_CUSTOMER, PosTransac
 from smart_shelf.forecast.planning import Proposal, supplier_plan
 from smart_shelf.history.record import Lake
 from smart_shelf.kafka_client import make_producer, send_events
-from smart_shelf.ops_tables import frame_of
+from smart_shelf.ops_tables import frame_of, write_rows
 from smart_shelf.redis_client import connect_redis, lost_sales_key
 from spark_apps.shelf_daily_features.job import ShelfDaily
 from spark_apps.wh_supplier_manager.job import SupplierCycle
@@ -40,11 +40,11 @@ def test_with_order_policy_ml_the_forecast_s_plan_is_the_one_ordered(
         cur.execute(
             "SELECT w.shelf_id, w.standard_batch_size, p.reorder_point_qty"
             " FROM ref.warehouse_inventory w JOIN config.wh_policies p USING (shelf_id)"
-            " WHERE p.reorder_point_qty > 1 ORDER BY w.shelf_id DESC LIMIT 1"
+            " WHERE p.reorder_point_qty > 1 ORDER BY w.shelf_id DESC LIMIT 2"
         )
-        shelf, batch, reorder_point = cur.fetchone()
+        (shelf, batch, reorder_point), (other, _, _) = cur.fetchall()
         for table in ("wh_supplier_receipts", "wh_supplier_orders", "wh_supplier_plan"):
-            cur.execute(f"DELETE FROM ops.{table} WHERE shelf_id = %s", (shelf,))
+            cur.execute(f"DELETE FROM ops.{table} WHERE shelf_id IN (%s, %s)", (shelf, other))
         cur.execute("DELETE FROM analytics.ml_inference_runs WHERE cutoff_ts = %s", (CUTOFF,))
 
     # below the reorder point: the alert opens, but under `ml` the engine makes no plan of its own
@@ -79,7 +79,18 @@ def test_with_order_policy_ml_the_forecast_s_plan_is_the_one_ordered(
         2 * batch,
     )
 
-    # then Sunday's cutoff orders the forecast's quantity, once
+    # a plan left pending from before the switch to `ml`, for another product: not the model's
+    leftover = plan.model_copy(
+        update={
+            "supplier_plan_id": "left-over",
+            "shelf_id": other,
+            "created_at": SATURDAY,
+            "updated_at": SATURDAY,
+        }
+    )
+    write_rows(spark, manager_cfg, "ops", "wh_supplier_plan", [leftover], app_id="test/leftover", version=1)
+
+    # then Sunday's cutoff orders the forecast's quantity, once, and nothing else
     SupplierCycle(spark, manager_cfg).tick(CUTOFF + timedelta(minutes=5))
     SupplierCycle(spark, manager_cfg).tick(CUTOFF + timedelta(minutes=10))
     (order,) = delta_rows(spark, str(common["delta_root"] / "ops" / "wh_supplier_orders"))
@@ -89,8 +100,14 @@ def test_with_order_policy_ml_the_forecast_s_plan_is_the_one_ordered(
         plan.supplier_plan_id,
     )
     run_once(spark, wh_alert_engine, engine_cfg)  # the engine follows the plan to issued: no other
-    (issued,) = [p for p in delta_rows(spark, plans)]
-    assert issued.status == "issued" and issued.order_id == order.order_id
+    issued = {p.supplier_plan_id: p for p in delta_rows(spark, plans)}
+    assert issued[plan.supplier_plan_id].status == "issued"
+    assert issued[plan.supplier_plan_id].order_id == order.order_id
+    assert issued["left-over"].status == "pending"
+    with pg_conn, pg_conn.cursor() as cur:  # the shared database as it was
+        cur.execute("DELETE FROM analytics.ml_inference_runs WHERE model_name = 'demand_test'")
+        for table in ("wh_supplier_orders", "wh_supplier_plan"):
+            cur.execute(f"DELETE FROM ops.{table} WHERE shelf_id IN (%s, %s)", (shelf, other))
 
 
 # ------------------------------------------------------------------ the day's shelf summary
