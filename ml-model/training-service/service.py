@@ -17,6 +17,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from datetime import time as clock_time
 
+from smart_shelf import delta_tables
 from smart_shelf.contracts import ModelVersion
 from smart_shelf.forecast import registry
 from smart_shelf.forecast.evaluate import (
@@ -51,14 +52,10 @@ def write_features(settings: TrainingSettings, panel: Panel, progress: Callable[
     """The features at every day of the panel as an origin (each shelf, the next four days), over
     what the tables held: Delta analytics/shelf_daily_features and analytics.shelf_daily_features."""
     began = time.monotonic()
-    rows = {
-        (r.shelf_id, r.feature_date, r.target_date): r
-        for origin in range(MIN_HISTORY, panel.observed + 1)
-        for r in feature_rows(panel, origin)
-    }
-    table = {"shelf_daily_features": rows}
-    Lake(settings.delta_root).write_keyed(table)
-    PostgresOut(settings).write_keyed(table)
+    rows = [r for origin in range(MIN_HISTORY, panel.observed + 1) for r in feature_rows(panel, origin)]
+    table = delta_tables.table("analytics", "shelf_daily_features")
+    Lake(settings.delta_root).overwrite(table.relative_path, rows)
+    PostgresOut(settings).upsert("analytics.shelf_daily_features", table.model, rows, list(table.keys))
     progress(
         f"features: {len(rows):,} rows ({panel.observed - MIN_HISTORY + 1} days) written in {time.monotonic() - began:.1f}s"
     )

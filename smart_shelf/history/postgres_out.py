@@ -36,7 +36,6 @@ PG_TABLES = {
     "wh_supplier_receipts": "ops.wh_supplier_receipts",
     "daily_discounts": "analytics.daily_discounts",
     "shelf_daily": "analytics.shelf_daily",
-    "shelf_daily_features": "analytics.shelf_daily_features",
 }
 # statuses only move forward, as the plan mirrors write them
 UPDATE_WHEN = {
@@ -74,7 +73,7 @@ class PostgresOut:
             upsert_rows(self.settings, LINES, LINE_COLUMNS, lines, ["transaction_id", "line_no"])
         moves: list[WarehouseEvent] = events.get("wh_events", [])
         if moves:
-            self._upsert("ops.wh_events", WarehouseEvent, moves, ["event_id"])
+            self.upsert("ops.wh_events", WarehouseEvent, moves, ["event_id"])
 
     def write_keyed(self, rows: dict[str, dict[tuple, Event]]) -> None:
         """The latest row of every keyed table."""
@@ -83,9 +82,9 @@ class PostgresOut:
             if by_key and table in PG_TABLES:
                 spec = delta_tables.BY_PATH[KEYED[table]]
                 values = [by_key[k] for k in sorted(by_key)]
-                self._upsert(PG_TABLES[table], spec.model, values, list(spec.keys), UPDATE_WHEN.get(table))
+                self.upsert(PG_TABLES[table], spec.model, values, list(spec.keys), UPDATE_WHEN.get(table))
 
-    def _upsert(
+    def upsert(
         self,
         table: str,
         model: type[Event],

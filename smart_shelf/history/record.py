@@ -43,7 +43,6 @@ KEYED = {
     "wh_supplier_receipts": "ops/wh_supplier_receipts",
     "daily_discounts": "analytics/daily_discounts",
     "shelf_daily": "analytics/shelf_daily",
-    "shelf_daily_features": "analytics/shelf_daily_features",
     "job_runs": "ops/job_runs",
 }
 
@@ -104,6 +103,10 @@ class Lake:
         for table, by_key in sorted(rows.items()):
             if by_key:
                 self._write(KEYED[table], [by_key[k] for k in sorted(by_key)], "overwrite")
+
+    def overwrite(self, relative_path: str, rows: list[Event]) -> None:
+        """A table's rows, over whatever it held."""
+        self._write(relative_path, rows, "overwrite")
 
     def _write(self, relative_path: str, rows: list[Event], mode: str) -> None:
         table = arrow_table(relative_path, rows)
