@@ -359,7 +359,7 @@ class ShelfDailySettings(ClockJobSettings):
 
     close_hour: int = Field(6, ge=1, le=23)
     write_to_pg: bool = True
-    poll_seconds: float = Field(30.0, gt=0)
+    poll_seconds: float = Field(60.0, gt=0)
 
 
 class TrainingSettings(Settings):

@@ -1,13 +1,15 @@
 """shelf-daily-features: each simulated day, once it has closed, every shelf's day summary.
 
-At CLOSE_HOUR of the next day (the raw Delta tables have the day's last events by then) it reads the
-day's shelf events (delta/raw/shelf_events) and till lines (delta/raw/pos_transactions), the shelf
-producer's lost-sale counts (Redis), and the day before's close, and writes one row per shelf
-(contracts.ShelfDay, rules.py) to delta/analytics/shelf_daily and Postgres analytics.shelf_daily: the
-table `make history` fills for the days before the live store, where training and the inference
-service read demand. Then the demand features known on the next day (once 28 days are in) for the
-four days after it: delta/analytics/shelf_daily_features and analytics.shelf_daily_features. Days missed while the job was down are summarised in order when it is back;
-a day written again (after a crash) rewrites the same rows.
+From CLOSE_HOUR of the next day, once both raw Delta tables hold a later day's events (their sinks
+lag the clock, by minutes at high multipliers), it reads the day's shelf events
+(delta/raw/shelf_events) and till lines (delta/raw/pos_transactions), the shelf producer's lost-sale
+counts (Redis), and the day before's close, and writes one row per shelf (contracts.ShelfDay,
+rules.py) to delta/analytics/shelf_daily and Postgres analytics.shelf_daily: the table `make history`
+fills for the days before the live store, where training and the inference service read demand.
+Then the demand features known on the next day (once 28 days are in) for the four days after it:
+delta/analytics/shelf_daily_features and analytics.shelf_daily_features. Days missed while the job
+was down are summarised in order when it is back; a day written again (after a crash) rewrites the
+same rows.
 """
 
 from __future__ import annotations
@@ -53,16 +55,37 @@ class ShelfDaily:
         inventory = fetch_rows(settings, "SELECT shelf_id, current_stock FROM ref.store_inventory")
         self.initial = {r["shelf_id"]: r["current_stock"] for r in inventory}
         self.redis = connect_redis(settings, deadline_seconds=120)
+        self.next_day: date | None = None  # the first day not summarised yet
 
     def _read(self, layer: str, name: str) -> DataFrame:
         return self.spark.read.format("delta").load(delta_path(self.settings, layer, name))
 
     def tick(self, now: datetime) -> None:
-        ready = (now - timedelta(hours=self.settings.close_hour)).date() - timedelta(days=1)
-        day = self._first_day()
-        while day <= ready:
+        closed = (now - timedelta(hours=self.settings.close_hour)).date() - timedelta(days=1)
+        if self.next_day is None:
+            self.next_day = self._first_day()  # read once; then kept here (ticks cost no Spark job)
+        day = self.next_day
+        if day > closed:
+            return
+        # the lake has a day once both raw tables hold a later day's events: the sinks lag the clock
+        # (by minutes at high multipliers), and each micro-batch takes every partition up to its end
+        written = self._written_through()
+        while day <= min(closed, written):
             self.summarise(day)
             day += timedelta(days=1)
+            self.next_day = day
+        if day <= closed:
+            log.info("%s has closed; waiting for the raw tables to hold its last events", day)
+
+    def _written_through(self) -> date:
+        """The last day both raw tables are complete for (the day before their newest event)."""
+        newest = [
+            self._read("raw", name).agg(F.max("timestamp")).first()[0]
+            for name in ("shelf_events", "pos_transactions")
+        ]
+        if any(n is None for n in newest):
+            return date.min
+        return min(n.date() for n in newest) - timedelta(days=1)
 
     def _first_day(self) -> date:
         """The day after the last one summarised (by this job or a history), else the store's first."""

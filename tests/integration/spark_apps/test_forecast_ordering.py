@@ -138,6 +138,22 @@ def _sale(n, shelf, qty, price, discount=0.0, day=DAY):
     )  # fmt: skip
 
 
+def _append(spark, root, events: list, sales: list) -> None:
+    """Events and transactions into the raw tables, as their sinks write them."""
+    frame_of(spark, events, ShelfEvent).write.format("delta").mode("append").save(
+        str(root / "raw" / "shelf_events")
+    )
+    frame_of(spark, sales, PosTransaction).write.format("delta").mode("append").save(
+        str(root / "raw" / "pos_transactions")
+    )
+
+
+def _next_morning(shelf):
+    return _event(6, "pickup", shelf, 4).model_copy(
+        update={"timestamp": datetime(2026, 3, 4, 7, 5, tzinfo=UTC)}
+    )
+
+
 def test_a_closed_day_is_summarised_per_shelf_from_the_raw_tables_once(spark, settings, common, pg_conn):
     cfg = s.ShelfDailySettings(**common, redis_host=settings.redis_host, redis_port=settings.redis_port)
     with pg_conn, pg_conn.cursor() as cur:
@@ -152,15 +168,8 @@ def test_a_closed_day_is_summarised_per_shelf_from_the_raw_tables_once(spark, se
         _event(4, "removal", b, 2, customer=REMOVAL_CUSTOMER),
         _event(5, "pickup", b, 1, hour=23),
         _event(5, "pickup", b, 1, hour=23),  # the same event twice in the lake: counted once
-        _event(6, "pickup", a, 4).model_copy(update={"timestamp": datetime(2026, 3, 4, 0, 5, tzinfo=UTC)}),
     ]
-    frame_of(spark, events, ShelfEvent).write.format("delta").mode("append").save(
-        str(root / "raw" / "shelf_events")
-    )
-    sales = [_sale(1, a, 2, 2.0, 0.25), _sale(2, b, 1, 5.0), _sale(3, a, 9, 1.0, day=DAY + timedelta(days=1))]
-    frame_of(spark, sales, PosTransaction).write.format("delta").mode("append").save(
-        str(root / "raw" / "pos_transactions")
-    )
+    _append(spark, root, events, [_sale(1, a, 2, 2.0, 0.25), _sale(2, b, 1, 5.0)])
     redis = connect_redis(cfg)
     redis.delete(lost_sales_key(DAY.isoformat()))
     redis.hset(lost_sales_key(DAY.isoformat()), a, 4)
@@ -169,9 +178,12 @@ def test_a_closed_day_is_summarised_per_shelf_from_the_raw_tables_once(spark, se
     try:
         job = ShelfDaily(spark, cfg)
         job.tick(datetime(2026, 3, 4, 5, 59, tzinfo=UTC))  # before CLOSE_HOUR of the next day: not yet
+        job.tick(datetime(2026, 3, 4, 6, 0, tzinfo=UTC))  # the raw tables may still miss late events
         assert delta_rows(spark, str(root / "analytics" / "shelf_daily")) == []
-        job.tick(datetime(2026, 3, 4, 6, 0, tzinfo=UTC))
-        ShelfDaily(spark, cfg).tick(datetime(2026, 3, 4, 7, 0, tzinfo=UTC))  # restarted: nothing again
+        # the next morning's first events reach both raw tables: the day is complete there
+        _append(spark, root, [_next_morning(a)], [_sale(3, a, 9, 1.0, day=DAY + timedelta(days=1))])
+        job.tick(datetime(2026, 3, 4, 7, 30, tzinfo=UTC))
+        ShelfDaily(spark, cfg).tick(datetime(2026, 3, 4, 8, 0, tzinfo=UTC))  # restarted: nothing again
     finally:
         if opened is None:
             redis.delete(SIM_OPENED_KEY)
@@ -232,7 +244,14 @@ def test_with_four_weeks_summarised_the_next_day_s_features_are_written_from_the
         for day in (DAY - timedelta(days=k) for k in range(1, 29))
     }
     Lake(common["delta_root"]).write_keyed({"shelf_daily": before})
-    ShelfDaily(spark, cfg).tick(datetime(2026, 3, 4, 6, 0, tzinfo=UTC))  # DAY closes, quiet
+    # DAY was quiet; the next morning's first events are in the raw tables
+    _append(
+        spark,
+        common["delta_root"],
+        [_next_morning(shelves[0])],
+        [_sale(1, shelves[0], 1, 1.0, day=DAY + timedelta(days=1))],
+    )
+    ShelfDaily(spark, cfg).tick(datetime(2026, 3, 4, 7, 30, tzinfo=UTC))
 
     root = common["delta_root"]
     days = {r.day for r in delta_rows(spark, str(root / "analytics" / "shelf_daily"))}
