@@ -90,9 +90,6 @@ def test_a_day_survives_every_process_class_killed_once(tmp_path):
         SIM_START=DAY_START.isoformat(),
         SIM_DAYS="1",
         DAILY_CUSTOMERS="300",
-        # a cart waits for its last shelf events up to this (simulated) age; at 120x the default 3 h is
-        # 90 real seconds, less than a consumer's rejoin after the Kafka kill can take on a busy machine
-        MAX_SESSION_AGE_SEC="21600",
         SPARK_TRIGGER_SECONDS="2",
         DELTA_TRIGGER_SECONDS="5",
         SEND_TIMEOUT_S="10",
