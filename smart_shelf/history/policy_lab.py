@@ -24,9 +24,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+import pandas as pd
+
 from smart_shelf import handover
 from smart_shelf.forecast.evaluate import DAYS_BEFORE_HOLDOUT, ORDER_QUANTILE
-from smart_shelf.forecast.panel import panel_from
+from smart_shelf.forecast.panel import Panel, panel_from
 from smart_shelf.forecast.planning import (
     Forecaster,
     Position,
@@ -42,7 +44,7 @@ from smart_shelf.history.record import Lake, Recorder
 from smart_shelf.history.simulate import History
 from smart_shelf.logs import configure_logging
 from smart_shelf.settings import FootTrafficSettings
-from smart_shelf.store.sources import load_inventory, load_weekly_discounts
+from smart_shelf.store.sources import load_inventory
 
 
 def _scaled_reorder_points(factor: float, target_pct: float | None = None) -> Callable[[Ledgers], None]:
@@ -159,6 +161,12 @@ class Store:
     history: History
     customers: dict[date, int]  # per closed day
     at: datetime  # where the next day starts
+    inventory: pd.DataFrame  # the store inventory, for the demand panel
+
+    def panel(self) -> Panel:
+        """The demand panel of every day closed so far (the promotions as the history read them)."""
+        rows = self.history.recorder.rows["shelf_daily"].values()
+        return panel_from(rows, self.customers, self.inventory, self.history.weekly_discounts)
 
 
 def warm_up(settings: FootTrafficSettings, start: datetime, days: int) -> Store:
@@ -172,21 +180,19 @@ def warm_up(settings: FootTrafficSettings, start: datetime, days: int) -> Store:
             customers[day.day] = day.customers
             if n % 7 == 0 or n == days:
                 print(f"  warm-up: day {n}/{days} [{time.monotonic() - began:.0f}s]", flush=True)
-    return Store(history, customers, start + timedelta(days=days))
+    inventory = load_inventory(settings, max_wait_seconds=0)
+    return Store(history, customers, start + timedelta(days=days), inventory)
 
 
 def forecast_planner(
     store: Store, forecaster: Forecaster, level: float, seconds: list[float]
 ) -> Callable[[datetime], list]:
     """The supplier plans of each cutoff, proposed from `forecaster` on the days closed so far."""
-    settings = FootTrafficSettings()
-    inventory = load_inventory(settings, max_wait_seconds=0)
-    weekly = load_weekly_discounts(settings)
     ops, ledgers = store.history.ops, store.history.ops.ledgers
 
     def plan(cutoff: datetime) -> list:
         began = time.monotonic()
-        panel = panel_from(ops.out.rows["shelf_daily"].values(), store.customers, inventory, weekly)
+        panel = store.panel()
         on_order = ops.on_order()
         positions = {
             shelf: Position(
@@ -245,14 +251,7 @@ def forecasters_for(names: list[str], warm: Store) -> dict[str, Forecaster]:
     if "ma28" in wanted:
         out["ma28"] = moving_average_28()
     if "ml" in wanted:
-        settings = FootTrafficSettings()
-        rows = warm.history.recorder.rows["shelf_daily"].values()
-        panel = panel_from(
-            rows,
-            warm.customers,
-            load_inventory(settings, max_wait_seconds=0),
-            load_weekly_discounts(settings),
-        )
+        panel = warm.panel()
         began = time.monotonic()
         out["ml"] = model_forecaster(fit_on_every_day(panel))
         print(f"  model trained on {panel.observed} warm-up days in {time.monotonic() - began:.1f}s")
