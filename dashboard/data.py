@@ -244,7 +244,7 @@ def lost_sales(day: date) -> dict[str, int]:
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def query_progress() -> pd.DataFrame:
-    from smart_shelf import query_progress as progress
+    from smart_shelf.spark import query_progress as progress
 
     rows = _live(progress.read)
     columns = ["query", "batch_id", "timestamp", "input_rows", "rows_per_second", "batch_seconds"]

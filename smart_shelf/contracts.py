@@ -2,7 +2,7 @@
 
 The pydantic models below are the single definition of each payload. JSON validation is the model
 itself (`parse_event`); the Spark `StructType` and the Spark-side validation are derived from the
-same models in `smart_shelf.spark_schemas`. Every event carries an `event_id` that is stable across
+same models in `smart_shelf.spark.schemas`. Every event carries an `event_id` that is stable across
 retries (`stable_id`), so that any stage can drop duplicates.
 """
 

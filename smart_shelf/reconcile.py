@@ -18,7 +18,7 @@ from pyspark.sql import functions as F
 from smart_shelf.logs import configure_logging
 from smart_shelf.postgres_client import fetch_rows
 from smart_shelf.settings import get_settings
-from smart_shelf.spark import build_spark, delta_path
+from smart_shelf.spark.session import build_spark, delta_path
 
 
 def _frame(spark, settings, query: str, columns: str) -> DataFrame:

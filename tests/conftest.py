@@ -65,7 +65,7 @@ def unique() -> str:
 @pytest.fixture(scope="session")
 def spark(settings):
     """One local Spark session for the run, with the project's jars (Delta, Kafka, JDBC)."""
-    from smart_shelf.spark import build_spark
+    from smart_shelf.spark.session import build_spark
 
     session = build_spark("smart-shelf-tests", settings)
     yield session

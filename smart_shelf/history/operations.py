@@ -37,9 +37,9 @@ from smart_shelf.contracts import (
     WarehouseEvent,
     WarehouseSupplierPlan,
 )
-from smart_shelf.spark_ops import OpsReading
 from smart_shelf.store.calendar import SupplierCalendar
 from smart_shelf.store.expiry import BatchStock
+from smart_shelf.store.readings import OpsReading
 from spark_apps.batch_state_updater.rules import BatchReading, StoreBatchLedger
 from spark_apps.daily_discount_manager.rules import discounts_for
 from spark_apps.removal_scheduler.rules import expired, removal_alerts, removal_order

@@ -3,7 +3,7 @@
 Events are appended to their raw tables day by day (the raw sinks' tables, same schemas, same
 event ids); the keyed tables (states, alerts, plans, orders, receipts, discounts) keep the latest
 row per key, as the streaming mirrors MERGE them, and are written once at the end. Schemas come
-from the contracts through `spark_schemas`, the same StructTypes spark-init-delta creates the
+from the contracts through `smart_shelf.spark.schemas`, the same StructTypes spark-init-delta creates the
 tables with, so Spark and the dashboard read history and live rows alike.
 """
 
@@ -21,7 +21,7 @@ from pyspark.sql.pandas.types import to_arrow_schema
 from smart_shelf import delta_tables
 from smart_shelf.contracts import Event
 from smart_shelf.history.operations import Output
-from smart_shelf.spark_schemas import delta_schema, struct_type
+from smart_shelf.spark.schemas import delta_schema, struct_type
 
 # topic -> its raw table; the alerts topic feeds the keyed ops/alerts instead
 RAW = {

@@ -18,12 +18,10 @@ from pyspark.sql.streaming import StreamingQuery
 
 from delta.tables import DeltaTable
 from smart_shelf.contracts import Alert, dead_letter_topic
-from smart_shelf.delta_io import delta_transaction
 from smart_shelf.postgres_client import fetch_rows
-from smart_shelf.raw_sink import KnownKeys, refuse_unknown
 from smart_shelf.settings import AlertsSinkSettings
-from smart_shelf.spark import delta_path
-from smart_shelf.spark_io import (
+from smart_shelf.spark.delta_io import delta_transaction
+from smart_shelf.spark.io import (
     dead_letters_out,
     parse_with_contract,
     read_topic,
@@ -31,6 +29,8 @@ from smart_shelf.spark_io import (
     start_batch_query,
     upsert_postgres,
 )
+from smart_shelf.spark.raw_sink import KnownKeys, refuse_unknown
+from smart_shelf.spark.session import delta_path
 
 log = logging.getLogger(__name__)
 JOB = "alerts-sink"

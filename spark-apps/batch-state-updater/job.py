@@ -18,9 +18,8 @@ from pyspark.sql.streaming import StreamingQuery
 from smart_shelf import handover
 from smart_shelf.contracts import REMOVAL_CUSTOMER, RESTOCK_CUSTOMER, PosTransaction, ShelfEvent
 from smart_shelf.postgres_client import fetch_rows
-from smart_shelf.raw_sink import RawSink, parsed_stream, start_raw_query
 from smart_shelf.settings import BatchStateSettings
-from smart_shelf.spark_ledger import (
+from smart_shelf.spark.ledger import (
     LedgerRules,
     LedgerSink,
     event_time_us,
@@ -30,6 +29,7 @@ from smart_shelf.spark_ledger import (
     start_ledger,
     utc,
 )
+from smart_shelf.spark.raw_sink import RawSink, parsed_stream, start_raw_query
 from smart_shelf.store.batches import Batches
 from spark_apps.batch_state_updater.pos_tables import write_pos_tables
 from spark_apps.batch_state_updater.rules import BatchReading, StoreBatchLedger

@@ -14,7 +14,7 @@ from pyspark.sql import functions as F
 
 from smart_shelf.contracts import PosTransaction
 from smart_shelf.settings import Settings
-from smart_shelf.spark_io import upsert_postgres
+from smart_shelf.spark.io import upsert_postgres
 
 log = logging.getLogger(__name__)
 HEADERS, LINES = "ops.pos_transactions", "ops.pos_transaction_items"

@@ -17,9 +17,9 @@ from pyspark.sql.streaming import StreamingQuery
 
 from smart_shelf.contracts import ShelfBatchState
 from smart_shelf.kafka_client import make_producer, read_compacted, send_events
-from smart_shelf.ops_tables import write_rows
 from smart_shelf.settings import DailyDiscountSettings
-from smart_shelf.spark_clock import ScheduledRuns, start_clock_query
+from smart_shelf.spark.clock import ScheduledRuns, start_clock_query
+from smart_shelf.spark.ops_tables import write_rows
 from smart_shelf.store.expiry import BatchStock
 from spark_apps.daily_discount_manager.rules import discounts_for
 

@@ -2,7 +2,7 @@
 
 import sys
 
-from smart_shelf.spark_app import run_jobs
+from smart_shelf.spark.app import run_jobs
 
 if __name__ == "__main__":
     sys.exit(run_jobs(["foot-traffic-raw-sink"]))

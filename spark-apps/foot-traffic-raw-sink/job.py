@@ -1,6 +1,6 @@
 """foot-traffic-raw-sink: Kafka `foot_traffic` -> delta/raw/foot_traffic and `foot_traffic_realistic`
 -> delta/raw/foot_traffic_realistic, each event once; refused records to quarantine and dlq.<topic>
-(smart_shelf.raw_sink)."""
+(smart_shelf.spark.raw_sink)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pyspark.sql import SparkSession
 from pyspark.sql.streaming import StreamingQuery
 
 from smart_shelf.contracts import FootTrafficEntryExit, FootTrafficSession
-from smart_shelf.raw_sink import RawSink, start_raw_query
 from smart_shelf.settings import FootTrafficSinkSettings
+from smart_shelf.spark.raw_sink import RawSink, start_raw_query
 
 JOB = "foot-traffic-raw-sink"
 SETTINGS = FootTrafficSinkSettings

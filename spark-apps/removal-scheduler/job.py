@@ -17,7 +17,7 @@ from pyspark.sql.streaming import StreamingQuery
 
 from smart_shelf.kafka_client import make_producer, send_events
 from smart_shelf.settings import RemovalSettings
-from smart_shelf.spark_clock import ScheduledRuns, start_clock_query
+from smart_shelf.spark.clock import ScheduledRuns, start_clock_query
 from smart_shelf.store.sources import unit_weights
 from spark_apps.daily_discount_manager.job import store_batches
 from spark_apps.removal_scheduler.rules import expired, removal_alerts, removal_order

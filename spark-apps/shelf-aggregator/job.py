@@ -2,7 +2,7 @@
 and the compacted topic shelf_state; sensor mismatches and discrepancies -> alerts.
 
 Two queries: `raw` (every event once, unknown shelves and refused records to quarantine) and
-`shelf_state` (one ShelfLedger per shelf in the state store, see smart_shelf.spark_ledger).
+`shelf_state` (one ShelfLedger per shelf in the state store, see smart_shelf.spark.ledger).
 Opening stock: ref.store_inventory in Postgres.
 """
 
@@ -18,9 +18,8 @@ from pyspark.sql.streaming import StreamingQuery
 from smart_shelf import handover
 from smart_shelf.contracts import ShelfEvent
 from smart_shelf.postgres_client import fetch_rows
-from smart_shelf.raw_sink import KnownKeys, RawSink, parsed_stream, start_raw_query
 from smart_shelf.settings import ShelfAggregatorSettings
-from smart_shelf.spark_ledger import (
+from smart_shelf.spark.ledger import (
     LedgerRules,
     LedgerSink,
     event_time_us,
@@ -30,6 +29,7 @@ from smart_shelf.spark_ledger import (
     start_ledger,
     utc,
 )
+from smart_shelf.spark.raw_sink import KnownKeys, RawSink, parsed_stream, start_raw_query
 from spark_apps.shelf_aggregator.rules import ShelfLedger, ShelfReading
 
 log = logging.getLogger(__name__)

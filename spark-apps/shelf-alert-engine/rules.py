@@ -26,11 +26,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from smart_shelf.contracts import Event, ShelfRestockPlan, stable_id
-from smart_shelf.spark_ops import OpsReading
 from smart_shelf.store.alerts import ConditionAlerts
 from smart_shelf.store.expiry import is_near_expiry
 from smart_shelf.store.plans import FINAL_STATUSES, advances, needs_refill, refill_quantity, stock_pct
 from smart_shelf.store.policies import PolicyBook
+from smart_shelf.store.readings import OpsReading
 
 
 @dataclass(frozen=True)

@@ -25,12 +25,12 @@ from simulated_time.clock import opened_at
 from smart_shelf.contracts import REMOVAL_CUSTOMER, RESTOCK_CUSTOMER
 from smart_shelf.forecast.features import MIN_HISTORY, feature_rows
 from smart_shelf.forecast.lake import NoHistory, lake_panel
-from smart_shelf.ops_tables import write_rows
 from smart_shelf.postgres_client import fetch_rows
 from smart_shelf.redis_client import connect_redis, lost_sales_key
 from smart_shelf.settings import ShelfDailySettings
-from smart_shelf.spark import delta_path
-from smart_shelf.spark_clock import ScheduledRuns, start_clock_query
+from smart_shelf.spark.clock import ScheduledRuns, start_clock_query
+from smart_shelf.spark.ops_tables import write_rows
+from smart_shelf.spark.session import delta_path
 from spark_apps.shelf_daily_features.rules import Sales, ShelfMoves, shelf_days
 
 log = logging.getLogger(__name__)

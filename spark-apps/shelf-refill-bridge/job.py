@@ -21,10 +21,10 @@ from pyspark.sql.streaming import StreamingQuery
 from smart_shelf.contracts import WarehouseEvent
 from smart_shelf.kafka_client import make_producer, send_events
 from smart_shelf.postgres_client import connect_postgres
-from smart_shelf.raw_sink import parsed_stream
 from smart_shelf.settings import RefillBridgeSettings
-from smart_shelf.spark_clock import start_clock_query
-from smart_shelf.spark_io import start_batch_query, upsert_postgres
+from smart_shelf.spark.clock import start_clock_query
+from smart_shelf.spark.io import start_batch_query, upsert_postgres
+from smart_shelf.spark.raw_sink import parsed_stream
 from smart_shelf.store.sources import unit_weights
 from spark_apps.shelf_refill_bridge.rules import Refill, refill_events
 

@@ -20,8 +20,8 @@ from pyspark.sql.streaming import StreamingQuery
 from smart_shelf import handover
 from smart_shelf.contracts import ShelfRestockPlan, WarehouseBatchState
 from smart_shelf.settings import RestockManagerSettings
-from smart_shelf.spark_ledger import LedgerRules, LedgerSink, start_ledger_query
-from smart_shelf.spark_ops import Feed, ops_reading, plan_sink, readings
+from smart_shelf.spark.ledger import LedgerRules, LedgerSink, start_ledger_query
+from smart_shelf.spark.ops import Feed, ops_reading, plan_sink, readings
 from spark_apps.shelf_restock_manager.rules import RestockPicker
 
 JOB = "shelf-restock-manager"

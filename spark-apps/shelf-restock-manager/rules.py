@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from smart_shelf.contracts import Event, ShelfRestockPlan, WarehouseEvent, stable_id
-from smart_shelf.spark_ops import OpsReading
 from smart_shelf.store.batches import Batches, earliest_expiry_first
+from smart_shelf.store.readings import OpsReading
 
 REMEMBERED_PLANS = 20  # plan ids kept to ignore a plan seen again (compacted topics replay the latest)
 

@@ -4,7 +4,7 @@ import logging
 import sys
 
 from smart_shelf.service import start_service
-from smart_shelf.spark import build_spark
+from smart_shelf.spark.session import build_spark
 from spark_apps.spark_init_delta.create import create_tables
 
 log = logging.getLogger("spark-init-delta")

@@ -8,7 +8,7 @@ from pyspark.sql import SparkSession
 
 from delta.tables import DeltaTable as DeltaApi
 from smart_shelf.delta_tables import TABLES, DeltaTable
-from smart_shelf.spark_schemas import delta_schema, struct_type
+from smart_shelf.spark.schemas import delta_schema, struct_type
 
 log = logging.getLogger(__name__)
 

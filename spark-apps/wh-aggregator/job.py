@@ -2,7 +2,7 @@
 delta/cleansed/wh_state and the compacted topic wh_state. Opening stock: ref.warehouse_inventory.
 
 Two queries: `raw` (every event once; events of an unknown shelf and refused records to quarantine)
-and `wh_state` (one WarehouseLedger per shelf in the state store, see smart_shelf.spark_ledger).
+and `wh_state` (one WarehouseLedger per shelf in the state store, see smart_shelf.spark.ledger).
 """
 
 from __future__ import annotations
@@ -16,9 +16,8 @@ from pyspark.sql.streaming import StreamingQuery
 from smart_shelf import handover
 from smart_shelf.contracts import WarehouseEvent
 from smart_shelf.postgres_client import fetch_rows
-from smart_shelf.raw_sink import KnownKeys, RawSink, parsed_stream, start_raw_query
 from smart_shelf.settings import WarehouseAggregatorSettings
-from smart_shelf.spark_ledger import (
+from smart_shelf.spark.ledger import (
     LedgerRules,
     LedgerSink,
     event_time_us,
@@ -28,6 +27,7 @@ from smart_shelf.spark_ledger import (
     start_ledger,
     utc,
 )
+from smart_shelf.spark.raw_sink import KnownKeys, RawSink, parsed_stream, start_raw_query
 from spark_apps.wh_aggregator.rules import WarehouseLedger, WarehouseReading
 
 JOB = "wh-aggregator"

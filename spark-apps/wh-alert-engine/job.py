@@ -2,7 +2,7 @@
 supplier plans on the compacted `wh_supplier_plan` (keyed by shelf), mirrored to
 delta/ops/wh_supplier_plan and Postgres ops.wh_supplier_plan.
 
-One SupplierWatch per product in the state store (see rules.py and smart_shelf.spark_ledger).
+One SupplierWatch per product in the state store (see rules.py and smart_shelf.spark.ledger).
 Capacities and supplier batch sizes (ref.warehouse_inventory) and the start-up policies
 (config.wh_policies: reorder point and target percentage) are read at start; after that the policies
 follow the `wh_policies` topic (config.wh_policies through Kafka Connect's CDC source) while running.
@@ -21,8 +21,8 @@ from smart_shelf.contracts import WarehousePolicy as WarehousePolicyRow
 from smart_shelf.contracts import WarehouseState, WarehouseSupplierPlan
 from smart_shelf.postgres_client import fetch_rows
 from smart_shelf.settings import WarehouseAlertEngineSettings
-from smart_shelf.spark_ledger import LedgerRules, LedgerSink, start_ledger
-from smart_shelf.spark_ops import Feed, ops_reading, plan_sink, policy_feed, readings
+from smart_shelf.spark.ledger import LedgerRules, LedgerSink, start_ledger
+from smart_shelf.spark.ops import Feed, ops_reading, plan_sink, policy_feed, readings
 from spark_apps.wh_alert_engine.rules import SupplierWatch, WarehousePolicy
 
 JOB = "wh-alert-engine"

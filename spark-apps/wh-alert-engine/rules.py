@@ -24,10 +24,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from smart_shelf.contracts import Event, WarehouseSupplierPlan, stable_id
-from smart_shelf.spark_ops import OpsReading
 from smart_shelf.store.alerts import ConditionAlerts
 from smart_shelf.store.plans import FINAL_STATUSES, advances, supplier_quantity
 from smart_shelf.store.policies import PolicyBook
+from smart_shelf.store.readings import OpsReading
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from pyspark.sql.streaming import StreamingQuery
 from smart_shelf import handover
 from smart_shelf.postgres_client import fetch_rows
 from smart_shelf.settings import WarehouseBatchSettings
-from smart_shelf.spark_ledger import LedgerRules, LedgerSink, ledger_sink, open_copy, start_ledger
+from smart_shelf.spark.ledger import LedgerRules, LedgerSink, ledger_sink, open_copy, start_ledger
 from smart_shelf.store.batches import Batches
 from spark_apps.wh_aggregator.job import reading, warehouse_readings
 from spark_apps.wh_batch_state_updater.rules import WarehouseBatchLedger

@@ -20,10 +20,10 @@ from pyspark.sql import functions as F
 from pyspark.sql.streaming import StreamingQuery
 
 from smart_shelf.kafka_client import make_producer, send_events
-from smart_shelf.ops_tables import read_rows, write_rows
 from smart_shelf.postgres_client import fetch_rows
 from smart_shelf.settings import SupplierManagerSettings
-from smart_shelf.spark_clock import ScheduledRuns, start_clock_query
+from smart_shelf.spark.clock import ScheduledRuns, start_clock_query
+from smart_shelf.spark.ops_tables import read_rows, write_rows
 from smart_shelf.store.calendar import SupplierCalendar, parse_weekdays
 from spark_apps.wh_supplier_manager.rules import Product, orders_at_cutoff, receive
 from store_data.catalogue import PERISHABLE

@@ -30,7 +30,6 @@ from deltalake import DeltaTable
 from kafka import KafkaConsumer, TopicPartition
 
 from simulated_time.clock import SIM_NOW_KEY
-from smart_shelf import query_progress
 from smart_shelf.connect.client import ConnectClient
 from smart_shelf.contracts import FootTrafficSession, PosTransaction, ShelfEvent
 from smart_shelf.history.parity import DayRecord, compare
@@ -39,6 +38,7 @@ from smart_shelf.redis_client import lost_sales_key
 from smart_shelf.runner.infra import INFRA
 from smart_shelf.runner.manifest import load_manifest
 from smart_shelf.runner.watch import Watchdog
+from smart_shelf.spark import query_progress
 from tests.integration.private_stack import PrivateStack
 from tests.integration.spark_apps.ledger_harness import wait_for
 

@@ -14,7 +14,7 @@ from kafka_components.redis_kafka_bridge.routing import Route
 from smart_shelf.contracts import ShelfEvent, stable_id
 from smart_shelf.kafka_client import make_producer
 from smart_shelf.redis_client import connect_redis
-from smart_shelf.spark_io import (
+from smart_shelf.spark.io import (
     append_delta,
     parse_with_contract,
     publish_dead_letters,

@@ -114,7 +114,7 @@ def test_a_second_run_over_the_same_days_is_refused_and_elsewhere_gives_the_same
 
 
 def test_spark_reads_every_table_and_appends_to_them(run, spark):
-    from smart_shelf.spark_io import append_delta
+    from smart_shelf.spark.io import append_delta
     from spark_apps.spark_init_delta.create import create_tables
 
     _, delta, _ = run

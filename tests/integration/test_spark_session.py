@@ -28,7 +28,7 @@ def test_pandas_round_trip_and_pandas_udf(spark):
 
 
 def test_delta_append_is_idempotent_per_batch(spark, tmp_path):
-    from smart_shelf.spark_io import append_delta
+    from smart_shelf.spark.io import append_delta
 
     path = str(tmp_path / "t")
     df = spark.createDataFrame([("a", 1), ("b", 2)], "k string, v int")

@@ -99,7 +99,7 @@ def test_spark_jobs_run_natively_in_one_spark_application():
 
 def test_every_spark_job_in_the_manifest_is_a_runnable_module():
     from smart_shelf.runner.manifest import load_manifest
-    from smart_shelf.spark_app import job_module
+    from smart_shelf.spark.app import job_module
 
     (app,) = [s for s in load_manifest() if s.name == "spark-apps"]
     for job in app.command[3:]:

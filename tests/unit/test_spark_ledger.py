@@ -6,7 +6,7 @@ from functools import partial
 
 import pandas as pd
 
-from smart_shelf.spark_ledger import LedgerRules, open_copy, update_ledger
+from smart_shelf.spark.ledger import LedgerRules, open_copy, update_ledger
 from spark_apps.shelf_aggregator.job import reading
 from spark_apps.shelf_aggregator.rules import ShelfLedger
 

@@ -3,7 +3,7 @@
 from pyspark.sql import types as T
 
 from smart_shelf.contracts import TOPICS, PosTransaction, ShelfEvent
-from smart_shelf.spark_schemas import literal_values, required_fields, struct_type
+from smart_shelf.spark.schemas import literal_values, required_fields, struct_type
 
 
 def test_struct_type_maps_each_field_with_its_nullability():

@@ -16,8 +16,8 @@ from smart_shelf.contracts import REMOVAL_CUSTOMER, RESTOCK_CUSTOMER, PosTransac
 from smart_shelf.forecast.planning import Proposal, supplier_plan
 from smart_shelf.history.record import Lake
 from smart_shelf.kafka_client import make_producer, send_events
-from smart_shelf.ops_tables import frame_of, write_rows
 from smart_shelf.redis_client import connect_redis, lost_sales_key
+from smart_shelf.spark.ops_tables import frame_of, write_rows
 from spark_apps.shelf_daily_features.job import ShelfDaily
 from spark_apps.wh_supplier_manager.job import SupplierCycle
 from tests.conftest import consume_all

@@ -7,7 +7,7 @@ import pandas as pd
 from dashboard.live import in_store, weighed
 from dashboard.shaping import expected_per_slot, metrics_table
 from kafka_components.kafka_producer_foot_traffic.arrival_model import AVERAGE_DAY_WEIGHT, SLOT_WEIGHTS
-from smart_shelf import query_progress
+from smart_shelf.spark import query_progress
 
 NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 

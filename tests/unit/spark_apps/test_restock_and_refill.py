@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from smart_shelf.spark_ops import OpsReading
+from smart_shelf.store.readings import OpsReading
 from spark_apps.shelf_refill_bridge.rules import Refill, due_at, refill_events
 from spark_apps.shelf_restock_manager.rules import RestockPicker
 

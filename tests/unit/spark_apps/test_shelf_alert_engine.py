@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from smart_shelf.spark_ops import OpsReading
+from smart_shelf.store.readings import OpsReading
 from spark_apps.shelf_alert_engine.rules import ShelfPolicy, ShelfWatch
 
 T0 = datetime(2026, 1, 5, 10, tzinfo=UTC)

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from smart_shelf.contracts import SupplierOrder, WarehouseSupplierPlan
-from smart_shelf.spark_ops import OpsReading
+from smart_shelf.store.readings import OpsReading
 from spark_apps.wh_alert_engine.rules import SupplierWatch, WarehousePolicy
 from spark_apps.wh_supplier_manager.rules import Product, delivered_quantity, orders_at_cutoff, receive
 

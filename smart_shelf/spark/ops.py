@@ -1,7 +1,7 @@
 """Feeds for the operations ledgers: several topics read as one stream of readings per shelf.
 
 An operations job (an alert engine, the restock manager) keeps one small ledger per shelf in the
-state store (smart_shelf.spark_ledger) and reacts to records of several topics: state rows, plans,
+state store (smart_shelf.spark.ledger) and reacts to records of several topics: state rows, plans,
 events. Each topic is a `Feed`: parsed against its contract, deduplicated, filtered, and reduced to
 
     shelf_id, kind, value (the record's JSON), event_us (its event time), partition, offset
@@ -17,20 +17,20 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
 
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from smart_shelf import delta_tables
 from smart_shelf.contracts import Event
-from smart_shelf.raw_sink import parsed_stream
 from smart_shelf.settings import Settings
-from smart_shelf.spark import delta_path
-from smart_shelf.spark_io import read_topic
-from smart_shelf.spark_ledger import LedgerSink, event_time_us, utc
-from smart_shelf.spark_schemas import struct_type
+from smart_shelf.spark.io import read_topic
+from smart_shelf.spark.ledger import LedgerSink, event_time_us, utc
+from smart_shelf.spark.raw_sink import parsed_stream
+from smart_shelf.spark.schemas import struct_type
+from smart_shelf.spark.session import delta_path
 from smart_shelf.store.policies import DELETED
+from smart_shelf.store.readings import OpsReading
 
 FEED_COLUMNS = ["shelf_id", "kind", "value", "event_us", "partition", "offset"]
 
@@ -43,13 +43,6 @@ class Feed:
     time_field: str  # the payload's event time, e.g. last_update_ts
     where: Column | None = None  # over the parsed `event` struct
     shelf: str = "event.shelf_id"
-
-
-@dataclass(frozen=True)
-class OpsReading:
-    kind: str
-    timestamp: datetime
-    body: dict
 
 
 def feed_stream(spark: SparkSession, settings: Settings, feed: Feed) -> DataFrame:

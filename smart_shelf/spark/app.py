@@ -17,10 +17,10 @@ import time
 from dataclasses import dataclass, field
 from types import ModuleType
 
-from smart_shelf import query_progress
 from smart_shelf.logs import configure_logging
 from smart_shelf.settings import Settings, log_settings
-from smart_shelf.spark import build_spark
+from smart_shelf.spark import query_progress
+from smart_shelf.spark.session import build_spark
 
 log = logging.getLogger(__name__)
 MAX_RESTART_DELAY_S = 60.0

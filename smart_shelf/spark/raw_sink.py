@@ -1,7 +1,7 @@
 """Events as they arrived: a Kafka topic -> delta/raw/<table>, each event once; refused records ->
 delta/quarantine/<table> and the topic's dlq.<topic>, with the reason and the raw payload.
 
-Records are deduplicated by event_id in the query's state store (`spark_io.deduplicated`), then each
+Records are deduplicated by event_id in the query's state store (`smart_shelf.spark.io.deduplicated`), then each
 micro-batch appends with (txnAppId, txnVersion) = (job/raw/table, batch_id): a batch replayed after a
 crash is skipped by Delta, so every event is in the raw table exactly once.
 """
@@ -18,8 +18,7 @@ from pyspark.sql.streaming import StreamingQuery
 
 from smart_shelf.contracts import Event, dead_letter_topic
 from smart_shelf.settings import Settings
-from smart_shelf.spark import delta_path
-from smart_shelf.spark_io import (
+from smart_shelf.spark.io import (
     append_delta,
     dead_letters_out,
     deduplicated,
@@ -28,6 +27,7 @@ from smart_shelf.spark_io import (
     split_valid,
     start_batch_query,
 )
+from smart_shelf.spark.session import delta_path
 
 
 @dataclass(frozen=True)

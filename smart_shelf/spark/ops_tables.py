@@ -14,11 +14,11 @@ from pyspark.sql import functions as F
 
 from smart_shelf import delta_tables
 from smart_shelf.contracts import Event
-from smart_shelf.delta_io import upsert
 from smart_shelf.settings import Settings
-from smart_shelf.spark import delta_path
-from smart_shelf.spark_io import upsert_postgres
-from smart_shelf.spark_schemas import struct_type
+from smart_shelf.spark.delta_io import upsert
+from smart_shelf.spark.io import upsert_postgres
+from smart_shelf.spark.schemas import struct_type
+from smart_shelf.spark.session import delta_path
 
 
 def read_rows(

@@ -16,8 +16,8 @@ from pyspark.sql.streaming import StreamingQuery
 from smart_shelf.contracts import Event
 from smart_shelf.postgres_client import upsert_rows
 from smart_shelf.settings import Settings
-from smart_shelf.spark import checkpoint_path, trigger
-from smart_shelf.spark_schemas import invalid_reason, struct_type
+from smart_shelf.spark.schemas import invalid_reason, struct_type
+from smart_shelf.spark.session import checkpoint_path, trigger
 
 
 def read_topic(

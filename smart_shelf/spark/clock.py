@@ -23,10 +23,10 @@ from pyspark.sql.streaming import StreamingQuery
 
 from simulated_time.clock import ClockNotRunning, make_clock
 from smart_shelf.contracts import JobRun
-from smart_shelf.ops_tables import frame_of
 from smart_shelf.settings import Settings
-from smart_shelf.spark import delta_path
-from smart_shelf.spark_io import start_batch_query
+from smart_shelf.spark.io import start_batch_query
+from smart_shelf.spark.ops_tables import frame_of
+from smart_shelf.spark.session import delta_path
 
 log = logging.getLogger(__name__)
 

@@ -37,11 +37,11 @@ from pyspark.sql.streaming.state import GroupState, GroupStateTimeout
 
 from smart_shelf import delta_tables
 from smart_shelf.contracts import Alert, Event, to_json, topic_contract
-from smart_shelf.delta_io import upsert
 from smart_shelf.settings import Settings
-from smart_shelf.spark import checkpoint_path, delta_path, trigger
-from smart_shelf.spark_io import publish, read_topic, upsert_postgres
-from smart_shelf.spark_schemas import struct_type
+from smart_shelf.spark.delta_io import upsert
+from smart_shelf.spark.io import publish, read_topic, upsert_postgres
+from smart_shelf.spark.schemas import struct_type
+from smart_shelf.spark.session import checkpoint_path, delta_path, trigger
 
 log = logging.getLogger(__name__)
 
