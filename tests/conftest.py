@@ -8,11 +8,13 @@ A test that needs a service and cannot reach it fails: nothing is skipped silent
 
 from __future__ import annotations
 
+import logging
 import uuid
 
 import pytest
 
 from smart_shelf.settings import Settings, get_settings
+from tests.spark_guard import GRACE_S, SparkGuard, deadline, stop_queries
 
 INFRA_SERVICES = [
     "redis",
@@ -26,6 +28,9 @@ INFRA_SERVICES = [
 ]
 
 
+SPARK_DEADLINE = pytest.StashKey[float]()
+
+
 def pytest_collection_modifyitems(config, items):
     # Tests under tests/integration and tests/e2e need the real services.
     for item in items:
@@ -34,6 +39,13 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.integration)
         elif "/tests/e2e/" in path:
             item.add_marker(pytest.mark.e2e)
+        if "spark" in getattr(item, "fixturenames", ()):
+            # the test's timeout becomes the deadline of its Spark work (a thread, see spark_guard);
+            # pytest-timeout's signal only comes GRACE_S later, for a test stuck outside Spark
+            marker = item.get_closest_marker("timeout")
+            seconds = float(marker.args[0]) if marker and marker.args else float(config.getini("timeout"))
+            item.stash[SPARK_DEADLINE] = seconds
+            item.add_marker(pytest.mark.timeout(seconds + GRACE_S))
 
 
 @pytest.fixture(scope="session")
@@ -63,13 +75,26 @@ def unique() -> str:
 
 
 @pytest.fixture(scope="session")
-def spark(settings):
-    """One local Spark session for the run, with the project's jars (Delta, Kafka, JDBC)."""
-    from smart_shelf.spark.session import build_spark
+def spark_guard(settings):
+    guard = SparkGuard(settings)
+    yield guard
+    guard.stop()
 
-    session = build_spark("smart-shelf-tests", settings)
-    yield session
-    session.stop()
+
+@pytest.fixture
+def spark(spark_guard, request):
+    """The run's local Spark session (the project's jars: Delta, Kafka, JDBC), answering when the test
+    starts; its jobs cancelled at the test's deadline; queries the test left running stopped after it."""
+    session = spark_guard.healthy()
+    with deadline(session, request.node.stash[SPARK_DEADLINE]) as fired:
+        yield session
+    left = stop_queries(session)
+    if fired.is_set():
+        pytest.fail(
+            f"the test's Spark work passed its deadline of {request.node.stash[SPARK_DEADLINE]:.0f} s"
+        )
+    if left:
+        logging.getLogger(__name__).warning("stopped streaming queries the test left running: %s", left)
 
 
 @pytest.fixture
