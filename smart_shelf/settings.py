@@ -82,8 +82,9 @@ class Settings(BaseSettings):
 
     # --- Spark and Delta
     spark_master: str = "local[2]"
-    spark_shuffle_partitions: int = Field(4, ge=2, le=4)
-    spark_driver_memory: str = "1g"
+    # one per core: each stateful partition costs a state store commit per micro-batch
+    spark_shuffle_partitions: int = Field(2, ge=2, le=4)
+    spark_driver_memory: str = "768m"  # the heap; ledgers live in Python, the dedupe state in RocksDB
     spark_trigger_seconds: float = Field(5.0, gt=0)
     # How often the Delta tables nothing waits on (raw events, the state tables' mirrors of their
     # topics) are written: each write costs seconds whatever its size, so they batch more.
@@ -97,6 +98,8 @@ class Settings(BaseSettings):
     # bridge or producer takes to re-send after a crash.
     dedupe_window: str = Field("30 minutes", pattern=r"^\d+ (seconds?|minutes?|hours?)$")
     spark_jars_dir: Path = REPO_ROOT / "jars" / "spark"
+    # How often the Spark application logs a line per query (its last batch and where the time went).
+    spark_progress_seconds: float = Field(60.0, gt=0)
 
     # --- Data files (paths default to files under DATA_DIR)
     data_dir: Path = REPO_ROOT / "data"

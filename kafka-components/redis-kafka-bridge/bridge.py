@@ -27,6 +27,9 @@ from kafka_components.redis_kafka_bridge.routing import Outgoing, Route, route_e
 from smart_shelf.retry import DependencyUnavailable, outage_of
 
 log = logging.getLogger(__name__)
+# With a backlog, up to this many XREADGROUP batches are sent before waiting for Kafka's acks: each
+# wait is a round trip in which the producer sends nothing.
+READS_PER_SETTLE = 8
 
 
 @dataclass
@@ -114,22 +117,35 @@ class RedisKafkaBridge:
             return self.recover_pending()
         if time.monotonic() - self._last_claim > self.claim_idle_ms / 1000:
             self.reclaim_idle()
+        entries = self._read_new(self.block_ms)
+        if not entries:
+            return 0
+        self._send_all(entries)
+        # a backlog: read the next batches while the producer sends these, then wait for Kafka once
+        for _ in range(READS_PER_SETTLE - 1):
+            if len(entries) < self.batch_count:
+                break
+            entries = self._read_new(None)
+            if not entries:
+                break
+            self._send_all(entries)
+        return self._settle()
+
+    def _read_new(self, block_ms: int | None) -> list[tuple[str, tuple[str, dict]]]:
         response = self.redis.xreadgroup(
-            self.group,
-            self.consumer,
-            {s: ">" for s in self.routes},
-            count=self.batch_count,
-            block=self.block_ms,
+            self.group, self.consumer, {s: ">" for s in self.routes}, count=self.batch_count, block=block_ms
         )
-        entries = [(stream, entry) for stream, items in response or [] for entry in items]
-        return self._forward(entries) if entries else 0
+        return [(stream, entry) for stream, items in response or [] for entry in items]
 
     def _forward(self, entries: list[tuple[str, tuple[str, dict]]]) -> int:
+        self._send_all(entries)
+        return self._settle()
+
+    def _send_all(self, entries: list[tuple[str, tuple[str, dict]]]) -> None:
         now = self.now()
         for stream, (entry_id, fields) in entries:
             out = route_entry(self.routes[stream], entry_id, fields, now)
             self._in_flight.append((stream, out, self._send(out)))
-        return self._settle()
 
     def _settle(self) -> int:
         """Wait until Kafka has answered for every record in flight, then XACK what it stored."""

@@ -5,8 +5,8 @@
 - `io`: Kafka in, contract validation, deduplication, idempotent Delta appends, Kafka and Postgres out;
 - `schemas`: StructTypes and validation derived from the contracts;
 - `raw_sink`: a topic to its raw table, refused records to quarantine and the dead letters;
-- `ledger`: ledgers in the state store (applyInPandasWithState), published to compacted topics and
-  mirrored into Delta and Postgres;
+- `ledger`, `ledger_store`: ledgers applied on the driver per micro-batch and saved with it,
+  published to compacted topics and mirrored into Delta and Postgres;
 - `ops`: several topics read as one stream of readings per shelf, for the operations ledgers;
 - `clock`: jobs driven by the simulated clock, and the record of their runs;
 - `delta_io`, `ops_tables`: once-per-batch Delta writes (MERGE with txn versions), operational rows

@@ -24,7 +24,6 @@ from smart_shelf.spark.session import build_spark
 
 log = logging.getLogger(__name__)
 MAX_RESTART_DELAY_S = 60.0
-PROGRESS_EVERY_S = 60.0  # a log line per query
 PUBLISH_EVERY_S = 10.0  # each query's latest batch into Redis, for the dashboard
 
 
@@ -75,11 +74,11 @@ def run_jobs(names: list[str], app_name: str | None = None) -> int:
     for job in jobs:
         _start(spark, job)
     log.info("running %s: %d queries", ", ".join(j.name for j in jobs), sum(len(j.queries) for j in jobs))
-    next_report = time.monotonic() + PROGRESS_EVERY_S
+    next_report = time.monotonic() + first.spark_progress_seconds
     next_publish = time.monotonic() + PUBLISH_EVERY_S
     while not stopping:
         if time.monotonic() >= next_report:
-            next_report += PROGRESS_EVERY_S
+            next_report += first.spark_progress_seconds
             for job in jobs:
                 for query in job.queries:
                     _report(query)
@@ -108,13 +107,17 @@ def _report(query) -> None:
     progress = query.lastProgress
     if not query.isActive or not progress:
         return
+    durations = progress["durationMs"]
+    # where the batch's time went (addBatch: the batch's own Spark jobs), largest first
+    parts = sorted(((ms, name) for name, ms in durations.items() if name != "triggerExecution"), reverse=True)
     log.info(
-        "%s: batch %s, %s rows, %.0f rows/s processed, %.1f s",
+        "%s: batch %s, %s rows, %.0f rows/s processed, %.1f s (%s)",
         query.name,
         progress["batchId"],
         progress["numInputRows"],
         progress.get("processedRowsPerSecond") or 0.0,
-        progress["durationMs"].get("triggerExecution", 0) / 1000,
+        durations.get("triggerExecution", 0) / 1000,
+        ", ".join(f"{name} {ms / 1000:.1f}" for ms, name in parts[:3]),
     )
 
 

@@ -26,7 +26,7 @@ from smart_shelf.contracts import JobRun
 from smart_shelf.settings import Settings
 from smart_shelf.spark.io import start_batch_query
 from smart_shelf.spark.ops_tables import frame_of
-from smart_shelf.spark.session import delta_path
+from smart_shelf.spark.session import CLOCK, delta_path
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ def start_clock_query(
         tick(now)
 
     ticks = spark.readStream.format("rate").option("rowsPerSecond", 1).load()
-    return start_batch_query(ticks, process, settings, job=job, query=query, seconds=seconds)
+    return start_batch_query(ticks, process, settings, job=job, query=query, seconds=seconds, pool=CLOCK)
 
 
 class ScheduledRuns:

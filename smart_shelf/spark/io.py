@@ -17,7 +17,7 @@ from smart_shelf.contracts import Event
 from smart_shelf.postgres_client import upsert_rows
 from smart_shelf.settings import Settings
 from smart_shelf.spark.schemas import invalid_reason, struct_type
-from smart_shelf.spark.session import checkpoint_path, trigger
+from smart_shelf.spark.session import TABLES, checkpoint_path, scheduler_pool, trigger
 
 
 def read_topic(
@@ -56,16 +56,18 @@ def start_batch_query(
     job: str,
     query: str,
     seconds: float | None = None,
+    pool: str = TABLES,
 ) -> StreamingQuery:
     """A foreachBatch query with its own checkpoint (delta/_checkpoints/<job>/<query>), triggered
-    every `seconds` (default SPARK_TRIGGER_SECONDS)."""
-    return (
-        stream.writeStream.foreachBatch(process)
-        .option("checkpointLocation", checkpoint_path(settings, job, query))
-        .trigger(**trigger(settings, seconds))
-        .queryName(f"{job}-{query}")
-        .start()
-    )
+    every `seconds` (default SPARK_TRIGGER_SECONDS), its jobs in the scheduler pool `pool`."""
+    with scheduler_pool(stream.sparkSession, pool):
+        return (
+            stream.writeStream.foreachBatch(process)
+            .option("checkpointLocation", checkpoint_path(settings, job, query))
+            .trigger(**trigger(settings, seconds))
+            .queryName(f"{job}-{query}")
+            .start()
+        )
 
 
 def deduplicated(df: DataFrame, id_column: str, window: str) -> DataFrame:

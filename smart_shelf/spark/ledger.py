@@ -1,27 +1,31 @@
-"""Ledgers kept in Structured Streaming state: exactly once, whatever is killed when.
+"""Ledgers: exactly once, whatever is killed when.
 
-    events (parsed, deduplicated by event_id)
-      -> groupBy(ledger key).applyInPandasWithState      state store: one ledger document per key
-      -> foreachBatch: publish the changed state rows to the compacted state topic (keyed by the
-         state's keys) and the raised alerts to `alerts`
+    events (parsed, deduplicated by event_id in the query's state store)
+      -> foreachBatch on the driver: the batch's readings, in event time then Kafka order, applied
+         to one ledger per key (smart_shelf.spark.ledger_store keeps them, saved with each batch)
+      -> the changed state rows to the compacted state topic (keyed by the state's keys), then the
+         raised alerts to `alerts` and other events to the sink's events topic
     state topic -> the state table's mirror query: MERGE the latest row per key into Delta
          (txnAppId/txnVersion = query/batch), on its own, slower trigger
 
 The topic is the ledger's output and the Delta table follows it: a Delta MERGE costs seconds
-whatever its size, so it is kept off the path from an event to its effect on the topic.
+whatever its size, so it is kept off the path from an event to its effect on the topic. The ledgers
+are a thousand small documents, so they live on the driver rather than in Spark's state store:
+applying a batch costs one Spark job (read, parse, dedupe) and plain Python.
 
 A ledger is a small pure object (a job's `rules.py`): `apply(reading) -> alerts`, `changed()` (the
-state rows its readings moved), `dumps()`/`loads()`. The state store and the Kafka offsets commit
-together at the end of a micro-batch; a batch replayed after a crash starts from the previous state
-and yields the same rows, which Delta skips (same txn version) and the compacted topics absorb
-(same value per key). A key's first ledger is opened from the opening balances (`open_ledger`), which
-are published once, before the ledger's first micro-batch.
+state rows its readings moved), `dumps()`/`loads()`. A batch run again after a crash starts from the
+ledgers saved after the batch before it and yields the same rows, which the compacted topics absorb
+(same value per key) and the alert consumers drop (same alert id, same payload). A key's first
+ledger is opened from the opening balances (`open_ledger`), which are published once, before the
+ledger's first micro-batch.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
@@ -33,20 +37,19 @@ import pandas as pd
 from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 from pyspark.sql.streaming import StreamingQuery
-from pyspark.sql.streaming.state import GroupState, GroupStateTimeout
 
 from smart_shelf import delta_tables
 from smart_shelf.contracts import Alert, Event, to_json, topic_contract
+from smart_shelf.kafka_client import make_producer, send_events
 from smart_shelf.settings import Settings
 from smart_shelf.spark.delta_io import upsert
-from smart_shelf.spark.io import publish, read_topic, upsert_postgres
+from smart_shelf.spark.io import publish, read_topic, start_batch_query, upsert_postgres
+from smart_shelf.spark.ledger_store import LedgerStore
 from smart_shelf.spark.schemas import struct_type
-from smart_shelf.spark.session import checkpoint_path, delta_path, trigger
+from smart_shelf.spark.session import LEDGERS, checkpoint_path, delta_path, scheduler_pool, trigger
 
 log = logging.getLogger(__name__)
 
-OUTPUT_SCHEMA = "kind string, key string, value string"
-STATE_SCHEMA = "ledger string"
 # Within one micro-batch a key's readings are applied in event time, then Kafka order.
 ORDER_COLUMNS = ["event_us", "partition", "offset"]
 
@@ -64,7 +67,7 @@ class Ledger(Protocol):
 
 @dataclass(frozen=True)
 class LedgerRules:
-    """What the state function needs on the executors (picklable: module functions and data)."""
+    """How a job's ledgers open, load and read (module functions and data)."""
 
     open_ledger: Callable[[str], Ledger | None]  # None: a key the store does not have
     load_ledger: Callable[[str], Ledger]
@@ -119,52 +122,79 @@ def utc(us: int) -> datetime:
     return datetime.fromtimestamp(us / 1_000_000, tz=UTC)
 
 
-def update_ledger(
-    rules: LedgerRules, key: tuple, frames: Iterator[pd.DataFrame], state: GroupState
-) -> Iterator[pd.DataFrame]:
-    """applyInPandasWithState's function: one key's new readings -> its changed rows and alerts."""
-    ledger = rules.load_ledger(state.get[0]) if state.exists else rules.open_ledger(key[0])
-    if ledger is None:
-        return  # refused by the job's raw query ("unknown shelf"), which quarantines it
-    frame = pd.concat(list(frames), ignore_index=True)
+def apply_batch(
+    rules: LedgerRules, documents: Mapping[str, str], frame: pd.DataFrame, key_column: str
+) -> tuple[dict[str, str], list[Event], list[Event]]:
+    """One micro-batch's readings -> (the documents of the ledgers it touched, their changed state
+    rows, the events they emitted). Readings apply in event time, then Kafka order; a key the store
+    does not have (open_ledger gives None) is skipped: the job's raw query quarantines it."""
     order = np.lexsort([frame[c].to_numpy() for c in reversed(ORDER_COLUMNS)])
-    rows = frame.iloc[order].itertuples(index=False, name="Reading")
-    emitted = [e for row in rows for e in ledger.apply(rules.reading(row))]
-    state.update((ledger.dumps(),))
-    out = [("state", None, to_json(row)) for row in ledger.changed()]
-    out += [
-        ("alert", e.alert_id, to_json(e)) if isinstance(e, Alert) else ("event", None, to_json(e))
-        for e in emitted
-    ]
-    if out:
-        yield pd.DataFrame(out, columns=["kind", "key", "value"])
+    ledgers: dict[str, Ledger] = {}
+    unknown: set[str] = set()
+    emitted: list[Event] = []
+    for row in frame.iloc[order].itertuples(index=False, name="Reading"):
+        key = getattr(row, key_column)
+        ledger = ledgers.get(key)
+        if ledger is None:
+            if key in unknown:
+                continue
+            document = documents.get(key)
+            ledger = rules.load_ledger(document) if document is not None else rules.open_ledger(key)
+            if ledger is None:
+                unknown.add(key)
+                continue
+            ledgers[key] = ledger
+        emitted.extend(ledger.apply(rules.reading(row)))
+    changed = [state for ledger in ledgers.values() for state in ledger.changed()]
+    return {key: ledger.dumps() for key, ledger in ledgers.items()}, changed, emitted
 
 
-def write_ledger_batch(sink: LedgerSink, settings: Settings, out: DataFrame, batch_id: int) -> None:
-    """One micro-batch of ledger output: state rows to the state topic, alerts to the alerts topic."""
-    out = out.persist()
-    kinds = {row["kind"]: row["count"] for row in out.groupBy("kind").count().collect()}
-    # state rows first: a plan is on its topic before the picks that act on it
-    if kinds.get("state"):
-        publish(_keyed(out, "state", sink.model, sink.state_topic), settings, sink.state_topic)
-    if kinds.get("alert"):
-        publish(out.where(F.col("kind") == "alert"), settings, sink.alerts_topic)
-    if kinds.get("event"):
-        if sink.events_topic is None:
-            raise ValueError(f"{sink.job}: the ledger emitted events but the sink has no events_topic")
-        model = topic_contract(sink.events_topic).model
-        publish(_keyed(out, "event", model, sink.events_topic), settings, sink.events_topic)
-    out.unpersist()
+@dataclass
+class LedgerBatches:
+    """foreachBatch of a ledger query: its ledgers (a LedgerStore), and a producer for its output."""
 
+    rules: LedgerRules
+    key_column: str
+    sink: LedgerSink
+    settings: Settings
+    store: LedgerStore
+    producer: Any = None
 
-def _keyed(out: DataFrame, kind: str, model: type[Event], topic: str) -> DataFrame:
-    """The rows of one kind as (key, value), the key built from the payload's fields that key the
-    topic in its contract."""
-    keys = topic_contract(topic).key
-    rows = out.where(F.col("kind") == kind).select(
-        F.from_json("value", struct_type(model)).alias("r"), "value"
-    )
-    return rows.select(F.concat_ws("::", *(F.col(f"r.{k}") for k in keys)).alias("key"), "value")
+    def __call__(self, readings: DataFrame, batch_id: int) -> None:
+        t0 = time.perf_counter()
+        documents = self.store.before(batch_id)
+        frame = readings.toPandas()
+        t1 = time.perf_counter()
+        if frame.empty:
+            self.store.commit(batch_id, {})
+            return
+        changed, states, emitted = apply_batch(self.rules, documents, frame, self.key_column)
+        t2 = time.perf_counter()
+        self._publish(states, emitted)
+        t3 = time.perf_counter()
+        self.store.commit(batch_id, changed)
+        log.info(
+            "%s-%s batch %d: %d readings read in %.2f s, applied in %.2f s, %d rows published in %.2f s, saved in %.2f s",
+            self.sink.job, self.sink.query, batch_id, len(frame), t1 - t0, t2 - t1, len(states) + len(emitted), t3 - t2, time.perf_counter() - t3,
+        )  # fmt: skip
+
+    def _publish(self, states: list[Event], emitted: list[Event]) -> None:
+        alerts = [e for e in emitted if isinstance(e, Alert)]
+        events = [e for e in emitted if not isinstance(e, Alert)]
+        if events and self.sink.events_topic is None:
+            raise ValueError(f"{self.sink.job}: the ledger emitted events but the sink has no events_topic")
+        if self.producer is None:
+            self.producer = make_producer(self.settings, deadline_seconds=60)
+        try:
+            # state rows first, acknowledged: a plan is on its topic before the picks that act on it
+            send_events(self.producer, self.sink.state_topic, states)
+            send_events(self.producer, self.sink.alerts_topic, alerts)
+            if events:
+                send_events(self.producer, self.sink.events_topic, events)
+        except Exception:
+            self.producer.close(timeout=5)
+            self.producer = None  # the batch fails and runs again, with a new producer
+            raise
 
 
 def mirror_batch(sink: LedgerSink, settings: Settings, records: DataFrame, batch_id: int) -> None:
@@ -197,21 +227,23 @@ def start_ledger_query(
     readings: DataFrame, key_column: str, rules: LedgerRules, sink: LedgerSink, settings: Settings
 ) -> StreamingQuery:
     """readings: deduplicated events with key_column and ORDER_COLUMNS, as `rules.reading` expects."""
-    output = readings.groupBy(key_column).applyInPandasWithState(
-        partial(update_ledger, rules),
-        OUTPUT_SCHEMA,
-        STATE_SCHEMA,
-        "update",
-        GroupStateTimeout.NoTimeout,
-    )
-    return (
-        output.writeStream.outputMode("update")
-        .foreachBatch(partial(write_ledger_batch, sink, settings))
-        .option("checkpointLocation", checkpoint_path(settings, sink.job, sink.query))
-        .trigger(**trigger(settings))
-        .queryName(f"{sink.job}-{sink.query}")
-        .start()
-    )
+    checkpoint = Path(checkpoint_path(settings, sink.job, sink.query))
+    ledgers = checkpoint / "ledgers"
+    if _committed_any(str(checkpoint)) and not ledgers.is_dir():
+        raise RuntimeError(
+            f"{checkpoint} was written by the earlier state-store ledgers and cannot be continued:"
+            " `make reset` (or delete that checkpoint and the topics it fed) to start this ledger again"
+        )
+    ledgers.mkdir(parents=True, exist_ok=True)
+    batches = LedgerBatches(rules, key_column, sink, settings, LedgerStore(ledgers))
+    with scheduler_pool(readings.sparkSession, LEDGERS):
+        return (
+            readings.writeStream.foreachBatch(batches)
+            .option("checkpointLocation", str(checkpoint))
+            .trigger(**trigger(settings))
+            .queryName(f"{sink.job}-{sink.query}")
+            .start()
+        )
 
 
 def start_ledger(
@@ -230,12 +262,13 @@ def start_ledger(
         log.info("%s: %d opening rows published to %s", sink.job, len(opening), sink.state_topic)
     ledger = start_ledger_query(readings, key_column, rules, sink, settings)
     records = read_topic(spark, settings, sink.state_topic, starting_offsets="earliest")
-    mirror = (
-        records.writeStream.foreachBatch(partial(mirror_batch, sink, settings))
-        .option("checkpointLocation", checkpoint_path(settings, sink.job, f"{sink.query}_table"))
-        .trigger(**trigger(settings, settings.delta_trigger_seconds))
-        .queryName(f"{sink.job}-{sink.query}_table")
-        .start()
+    mirror = start_batch_query(
+        records,
+        partial(mirror_batch, sink, settings),
+        settings,
+        job=sink.job,
+        query=f"{sink.query}_table",
+        seconds=settings.delta_trigger_seconds,
     )
     return [ledger, mirror]
 

@@ -5,14 +5,20 @@ No module starts Spark when imported: call `build_spark` from a job's main().
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
+from smart_shelf.paths import REPO_ROOT
 from smart_shelf.settings import Settings
 
 log = logging.getLogger(__name__)
+SCHEDULER_POOLS = REPO_ROOT / "conf" / "spark" / "fairscheduler.xml"
+POOL_PROPERTY = "spark.scheduler.pool"
+LEDGERS, TABLES, CLOCK = "ledgers", "tables", "clock"  # the pools
 
 
 def spark_jars(settings: Settings) -> list[Path]:
@@ -52,14 +58,42 @@ def build_spark(app_name: str, settings: Settings):
         # many queries share the cores: a small job (a clock tick, a 3-row MERGE) is not queued
         # behind a large one, as FIFO would
         .config("spark.scheduler.mode", "FAIR")
+        # and in pools (scheduler_pool): the ledgers' jobs before the Delta copies nothing waits on
+        .config("spark.scheduler.allocation.file", str(SCHEDULER_POOLS))
         # no extra micro-batch after each one only to evict expired dedupe state: the next batch
         # with data does it, which halves the batches run at demo rates
         .config("spark.sql.streaming.noDataMicroBatches.enabled", "false")
+        # the dedupe state (event ids of DEDUPE_WINDOW) in RocksDB, off the JVM heap; a commit
+        # writes a changelog of the batch instead of a snapshot of the store
+        .config(
+            "spark.sql.streaming.stateStore.providerClass",
+            "org.apache.spark.sql.execution.streaming.state.RocksDBStateStoreProvider",
+        )
+        .config("spark.sql.streaming.stateStore.rocksdb.changelogCheckpointing.enabled", "true")
+        # every store of the application shares one bounded cache and write buffer (else each
+        # partition of each query sizes its own)
+        .config("spark.sql.streaming.stateStore.rocksdb.boundedMemoryUsage", "true")
+        .config("spark.sql.streaming.stateStore.rocksdb.maxMemoryUsageMB", "64")
+        # a ledger's micro-batch comes to the driver as one Arrow transfer, not row by row
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
     )
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("WARN")
     log.info("spark session %s on %s with %d jars", app_name, settings.spark_master, len(jars.split(",")))
     return spark
+
+
+@contextlib.contextmanager
+def scheduler_pool(spark, pool: str) -> Iterator[None]:
+    """Queries started inside run their jobs in `pool` (conf/spark/fairscheduler.xml): a streaming
+    query's thread inherits the local properties of the thread that starts it."""
+    context = spark.sparkContext
+    previous = context.getLocalProperty(POOL_PROPERTY)
+    context.setLocalProperty(POOL_PROPERTY, pool)
+    try:
+        yield
+    finally:
+        context.setLocalProperty(POOL_PROPERTY, previous)
 
 
 def checkpoint_path(settings: Settings, job: str, query: str) -> str:

@@ -10,7 +10,7 @@ times the unit weight, else a `sensor_mismatch` alert is raised (the count stays
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from smart_shelf.contracts import RESTOCK_CUSTOMER, Alert, ShelfState
@@ -102,9 +102,8 @@ class ShelfLedger:
         return [self.state()]
 
     def dumps(self) -> str:
-        body = asdict(self)
-        body["last_update_ts"] = self.last_update_ts.isoformat()
-        return json.dumps(body)
+        # vars, not asdict: asdict deep-copies, and this runs for every touched shelf in every batch
+        return json.dumps({**vars(self), "last_update_ts": self.last_update_ts.isoformat()})
 
     @classmethod
     def loads(cls, text: str) -> ShelfLedger:

@@ -25,6 +25,7 @@ from smart_shelf.settings import RefillBridgeSettings
 from smart_shelf.spark.clock import start_clock_query
 from smart_shelf.spark.io import start_batch_query, upsert_postgres
 from smart_shelf.spark.raw_sink import parsed_stream
+from smart_shelf.spark.session import LEDGERS
 from smart_shelf.store.sources import unit_weights
 from spark_apps.shelf_refill_bridge.rules import Refill, refill_events
 
@@ -79,7 +80,10 @@ def pending_query(spark: SparkSession, settings: RefillBridgeSettings) -> Stream
     picks = parsed_stream(
         spark, settings, settings.topic_wh_events, WarehouseEvent, where=F.col("event.event_type") == "wh_out"
     ).where(F.col("invalid_reason").isNull())
-    return start_batch_query(picks, partial(schedule_picks, settings), settings, job=JOB, query="pending")
+    # on the path from a pick to the refill's timer: a ledger's pool
+    return start_batch_query(
+        picks, partial(schedule_picks, settings), settings, job=JOB, query="pending", pool=LEDGERS
+    )
 
 
 def start(spark: SparkSession, settings: RefillBridgeSettings) -> list[StreamingQuery]:

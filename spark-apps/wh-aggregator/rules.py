@@ -8,7 +8,7 @@ zero: a pick of more than the ledger holds is applied down to zero and reported 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from smart_shelf.contracts import Alert, WarehouseState
@@ -66,7 +66,7 @@ class WarehouseLedger:
         return [self.state()]
 
     def dumps(self) -> str:
-        return json.dumps({**asdict(self), "last_update_ts": self.last_update_ts.isoformat()})
+        return json.dumps({**vars(self), "last_update_ts": self.last_update_ts.isoformat()})
 
     @classmethod
     def loads(cls, text: str) -> WarehouseLedger:

@@ -21,11 +21,11 @@ def test_defaults_are_the_embedded_loopback_stack(monkeypatch):
 def test_environment_overrides_by_the_specification_names(monkeypatch):
     monkeypatch.setenv("KAFKA_BROKER", "kafka:9092")
     monkeypatch.setenv("PG_PASS", "s3cret")
-    monkeypatch.setenv("SPARK_SHUFFLE_PARTITIONS", "2")
+    monkeypatch.setenv("SPARK_SHUFFLE_PARTITIONS", "3")
     settings = Settings(_env_file=None)
     assert settings.kafka_host_port == ("kafka", 9092)
     assert "password=s3cret" in settings.pg_dsn()
-    assert settings.spark_shuffle_partitions == 2
+    assert settings.spark_shuffle_partitions == 3
 
 
 def test_secrets_are_masked_in_the_logged_settings(monkeypatch):

@@ -1,84 +1,79 @@
-"""The state function that wires a ledger into applyInPandasWithState: order, state, output rows."""
+"""A ledger query's micro-batch on the driver: order, state across batches, output rows."""
 
-import json
 from datetime import UTC, datetime
 from functools import partial
 
 import pandas as pd
 
-from smart_shelf.spark.ledger import LedgerRules, open_copy, update_ledger
+from smart_shelf.contracts import Alert
+from smart_shelf.spark.ledger import LedgerRules, apply_batch, open_copy
 from spark_apps.shelf_aggregator.job import reading
 from spark_apps.shelf_aggregator.rules import ShelfLedger
 
 T0 = datetime(2026, 1, 1, 10, tzinfo=UTC)
 US = int(T0.timestamp() * 1_000_000)
-
-
-class State:
-    """What update_ledger uses of Spark's GroupState: exists, get, update."""
-
-    def __init__(self, value=None):
-        self.value = value
-
-    @property
-    def exists(self):
-        return self.value is not None
-
-    @property
-    def get(self):
-        return self.value
-
-    def update(self, value):
-        self.value = value
+OPENING = {"S1": ShelfLedger("S1", 3, 0.5, T0), "S2": ShelfLedger("S2", 5, 0.5, T0)}
+RULES = LedgerRules(partial(open_copy, OPENING), ShelfLedger.loads, reading)
+COLUMNS = [
+    "shelf_id",
+    "event_id",
+    "event_type",
+    "customer_id",
+    "quantity",
+    "delta_weight",
+    "event_us",
+    "partition",
+    "offset",
+]
 
 
 def _rows(*events):
-    columns = [
-        "event_id",
-        "event_type",
-        "customer_id",
-        "quantity",
-        "delta_weight",
-        "event_us",
-        "partition",
-        "offset",
-    ]
-    return pd.DataFrame([dict(zip(columns, e, strict=True)) for e in events])
+    return pd.DataFrame([dict(zip(COLUMNS, e, strict=True)) for e in events])
 
 
-RULES = LedgerRules(partial(open_copy, {"S1": ShelfLedger("S1", 3, 0.5, T0)}), ShelfLedger.loads, reading)
+def test_readings_apply_in_event_time_and_the_next_batch_starts_from_the_saved_ledger():
+    # the putback happened first but comes later in the batch: applied first, so the pickup of 4 fits
+    batch = _rows(
+        ("S1", "e2", "pickup", "c", 4, None, US + 2, 0, 7),
+        ("S1", "e1", "putback", "c", 1, None, US + 1, 1, 3),
+    )
+    documents, states, emitted = apply_batch(RULES, {}, batch, "shelf_id")
+    assert [s.current_stock for s in states] == [0] and emitted == []
+    assert ShelfLedger.loads(documents["S1"]).current_stock == 0
+    # the next micro-batch starts from the saved document, not from the opening stock
+    _, states, _ = apply_batch(
+        RULES, documents, _rows(("S1", "e3", "putback", "c", 2, None, US + 3, 0, 8)), "shelf_id"
+    )
+    assert [s.current_stock for s in states] == [2]
 
 
-def _run(key, frames, state):
-    return pd.concat(list(update_ledger(RULES, (key,), iter(frames), state)), ignore_index=True)
-
-
-def test_readings_apply_in_event_time_across_frames_and_the_state_is_kept():
-    state = State()
-    # the putback happened first but arrives in a later frame: applied first, so the pickup of 4 fits
-    frames = [
-        _rows(("e2", "pickup", "c", 4, None, US + 2, 0, 7)),
-        _rows(("e1", "putback", "c", 1, None, US + 1, 1, 3)),
-    ]
-    out = _run("S1", frames, state)
-    assert list(out.kind) == ["state"]
-    assert json.loads(out.value[0])["current_stock"] == 0
-    assert ShelfLedger.loads(state.get[0]).current_stock == 0
-    # the next micro-batch starts from the stored ledger, not from the opening stock
-    out = _run("S1", [_rows(("e3", "putback", "c", 2, None, US + 3, 0, 8))], state)
-    assert json.loads(out.value[0])["current_stock"] == 2
+def test_equal_event_times_apply_in_kafka_order_and_each_key_only_its_own_readings():
+    batch = _rows(
+        ("S2", "e2", "pickup", "c", 5, None, US, 0, 2),
+        ("S1", "e9", "pickup", "c", 1, None, US, 2, 1),
+        ("S2", "e1", "putback", "c", 1, None, US, 0, 1),
+    )
+    documents, states, _ = apply_batch(RULES, {}, batch, "shelf_id")
+    assert {s.shelf_id: s.current_stock for s in states} == {"S1": 2, "S2": 1}
+    assert set(documents) == {"S1", "S2"}
+    assert OPENING["S2"].current_stock == 5  # the opening ledgers are copied, never moved
 
 
 def test_alerts_come_out_beside_the_state_row():
-    out = _run("S1", [_rows(("e1", "weight_change", "c", None, 9.0, US, 0, 1))], State())
-    assert sorted(out.kind) == ["alert", "state"]
-    assert json.loads(out[out.kind == "alert"].value.iloc[0])["event_type"] == "sensor_mismatch"
-
-
-def test_a_key_the_store_does_not_have_yields_nothing_and_keeps_no_state():
-    state = State()
-    assert (
-        list(update_ledger(RULES, ("NOPE",), iter([_rows(("e1", "pickup", "c", 1, None, US, 0, 1))]), state))
-        == []
+    _, states, emitted = apply_batch(
+        RULES, {}, _rows(("S1", "e1", "weight_change", "c", None, 9.0, US, 0, 1)), "shelf_id"
     )
-    assert not state.exists
+    assert len(states) == 1
+    assert [type(e) for e in emitted] == [Alert] and emitted[0].event_type == "sensor_mismatch"
+
+
+def test_a_key_the_store_does_not_have_yields_nothing_and_keeps_no_document():
+    documents, states, emitted = apply_batch(
+        RULES,
+        {},
+        _rows(
+            ("NOPE", "e1", "pickup", "c", 1, None, US, 0, 1), ("NOPE", "e2", "pickup", "c", 1, None, US, 0, 2)
+        ),
+        "shelf_id",
+    )
+    assert (documents, states, emitted) == ({}, [], [])
