@@ -537,6 +537,10 @@ class InvalidEvent(ValueError):
 
 def parse_event(model: type[Event], raw: str | bytes) -> Event:
     """Parse and validate one JSON payload against its model, or raise InvalidEvent with the reason."""
+    try:  # pydantic's own JSON parser: one pass, no dict in between; refusals are worded below
+        return model.model_validate_json(raw)
+    except ValidationError:
+        pass
     try:
         document = json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:

@@ -82,5 +82,5 @@ def route_entry(route: Route, entry_id: str, fields: dict[str, str], now: dateti
             failed_at=now,
         )
         return Outgoing(entry_id, route.dead_letter_topic, key, to_json(letter), dead_letter=True)
-    key = key or key_of(event.model_dump(), route.key_fields)
+    key = key or key_of({f: getattr(event, f) for f in route.key_fields}, route.key_fields)
     return Outgoing(entry_id, route.topic, key, raw, dead_letter=False)
