@@ -27,6 +27,7 @@ class Figure:
     reference_value: float | None = None
     aim: str | None = None  # the target, as a reader checks it ("<= 3", ">= 0.8 x reference")
     met: bool | None = None  # None: no aim, or not checkable from this figure alone
+    note: str | None = None  # how a figure measured by hand was measured
 
 
 def _at_most(value: float, limit: float) -> dict:
