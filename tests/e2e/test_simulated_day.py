@@ -13,6 +13,8 @@ import sys
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from smart_shelf import reconcile
 from smart_shelf.connect.configs import SINKS, sink_config
 from smart_shelf.contracts import InvalidEvent, PosTransaction, ShelfEvent, parse_event
@@ -44,6 +46,7 @@ def _valid(model, records):
     return valid
 
 
+@pytest.mark.timeout(2400)  # about 11 minutes on 2 cores; three times that and more
 def test_a_simulated_day_conserves_every_unit(
     stack, settings, spark, topic_factory, unique, tmp_path, connectors, pg_conn, pg_schema
 ):
