@@ -46,7 +46,7 @@ from smart_shelf.spark.delta_io import upsert
 from smart_shelf.spark.io import publish, read_topic, start_batch_query, upsert_postgres
 from smart_shelf.spark.ledger_store import LedgerStore
 from smart_shelf.spark.schemas import struct_type
-from smart_shelf.spark.session import LEDGERS, checkpoint_path, delta_path, scheduler_pool, trigger
+from smart_shelf.spark.session import LEDGERS, checkpoint_path, delta_path
 
 log = logging.getLogger(__name__)
 
@@ -239,14 +239,7 @@ def start_ledger_query(
         )
     ledgers.mkdir(parents=True, exist_ok=True)
     batches = LedgerBatches(rules, key_column, sink, settings, LedgerStore(ledgers))
-    with scheduler_pool(readings.sparkSession, LEDGERS):
-        return (
-            readings.writeStream.foreachBatch(batches)
-            .option("checkpointLocation", str(checkpoint))
-            .trigger(**trigger(settings))
-            .queryName(f"{sink.job}-{sink.query}")
-            .start()
-        )
+    return start_batch_query(readings, batches, settings, job=sink.job, query=sink.query, pool=LEDGERS)
 
 
 def start_ledger(
