@@ -15,6 +15,7 @@ import logging
 import signal
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from types import ModuleType
 
 from smart_shelf.logs import configure_logging
@@ -75,13 +76,15 @@ def run_jobs(names: list[str], app_name: str | None = None) -> int:
         _start(spark, job)
     log.info("running %s: %d queries", ", ".join(j.name for j in jobs), sum(len(j.queries) for j in jobs))
     next_report = time.monotonic() + first.spark_progress_seconds
+    since = datetime.now(UTC)
     next_publish = time.monotonic() + PUBLISH_EVERY_S
     while not stopping:
         if time.monotonic() >= next_report:
             next_report += first.spark_progress_seconds
-            for job in jobs:
-                for query in job.queries:
-                    _report(query)
+            queries = [q for job in jobs for q in job.queries]
+            for query in queries:
+                _report(query)
+            since = _report_busy(queries, since)
         if time.monotonic() >= next_publish:
             next_publish = time.monotonic() + PUBLISH_EVERY_S
             _publish(first, [q for job in jobs for q in job.queries])
@@ -119,6 +122,24 @@ def _report(query) -> None:
         durations.get("triggerExecution", 0) / 1000,
         ", ".join(f"{name} {ms / 1000:.1f}" for ms, name in parts[:3]),
     )
+
+
+def _report_busy(queries: list, since: datetime) -> datetime:
+    """One line: the queries that spent most time in micro-batches since `since`, the profile of
+    where the application's time goes. Returns the start of the next interval."""
+    now = datetime.now(UTC)
+    busy = sorted(
+        ((query_progress.busy_seconds(q.recentProgress, since), q.name) for q in queries if q.isActive),
+        reverse=True,
+    )
+    total = sum(seconds for seconds, _ in busy)
+    log.info(
+        "busy %.0f s in micro-batches over the last %.0f s; most: %s",
+        total,
+        (now - since).total_seconds(),
+        ", ".join(f"{name} {seconds:.0f} s" for seconds, name in busy[:6] if seconds),
+    )
+    return now
 
 
 def _publish(settings: Settings, queries: list) -> None:

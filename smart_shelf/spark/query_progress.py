@@ -5,7 +5,8 @@ reports to the same place."""
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from datetime import datetime
 
 PROGRESS_KEY = "spark:query_progress"
 
@@ -20,6 +21,17 @@ def summary(name: str, progress: Mapping) -> dict:
         "rows_per_second": round(float(progress.get("processedRowsPerSecond") or 0.0), 1),
         "batch_seconds": (progress.get("durationMs") or {}).get("triggerExecution", 0) / 1000,
     }
+
+
+def busy_seconds(progresses: Iterable[Mapping], since: datetime) -> float:
+    """Seconds a query spent in micro-batches that started at or after `since` (its share of the
+    application's time: the queries' batches run side by side on the same cores)."""
+    total = 0
+    for progress in progresses:
+        started = datetime.fromisoformat(progress["timestamp"].replace("Z", "+00:00"))
+        if started >= since:
+            total += (progress.get("durationMs") or {}).get("triggerExecution", 0)
+    return total / 1000
 
 
 def publish(client, summaries: list[dict]) -> None:
