@@ -161,6 +161,12 @@ class Settings(BaseSettings):
         return 42 if self.seed is None else self.seed
 
     @property
+    def dedupe_window_seconds(self) -> int:
+        """DEDUPE_WINDOW ("30 minutes") in seconds."""
+        amount, unit = self.dedupe_window.split()
+        return int(amount) * {"s": 1, "m": 60, "h": 3600}[unit[0]]
+
+    @property
     def checkpoint_root(self) -> Path:
         return self.delta_root / "_checkpoints"
 

@@ -1,8 +1,10 @@
 """Ledgers: exactly once, whatever is killed when.
 
-    events (parsed, deduplicated by event_id in the query's state store)
-      -> foreachBatch on the driver: the batch's readings, in event time then Kafka order, applied
-         to one ledger per key (smart_shelf.spark.ledger_store keeps them, saved with each batch)
+    events (parsed; each record with its dedupe id and Kafka append time)
+      -> foreachBatch on the driver: the records not applied before (`first_sightings`: a copy a
+         producer re-sent is dropped), their readings in event time then Kafka order, applied to
+         one ledger per key (smart_shelf.spark.ledger_store keeps them and the ids it has applied,
+         saved with each batch)
       -> the changed state rows to the compacted state topic (keyed by the state's keys), then the
          raised alerts to `alerts` and other events to the sink's events topic
     state topic -> the state table's mirror query: MERGE the latest row per key into Delta
@@ -10,8 +12,9 @@
 
 The topic is the ledger's output and the Delta table follows it: a Delta MERGE costs seconds
 whatever its size, so it is kept off the path from an event to its effect on the topic. The ledgers
-are a thousand small documents, so they live on the driver rather than in Spark's state store:
-applying a batch costs one Spark job (read, parse, dedupe) and plain Python.
+are a thousand small documents, so they live on the driver rather than in Spark's state store, and
+so do the ids that deduplicate their input: applying a batch costs one Spark job with no shuffle
+and no state store (read, parse) and plain Python.
 
 A ledger is a small pure object (a job's `rules.py`): `apply(reading) -> alerts`, `changed()` (the
 state rows its readings moved), `dumps()`/`loads()`. A batch run again after a crash starts from the
@@ -52,6 +55,8 @@ log = logging.getLogger(__name__)
 
 # Within one micro-batch a key's readings are applied in event time, then Kafka order.
 ORDER_COLUMNS = ["event_us", "partition", "offset"]
+# Which record a reading came from: its dedupe id (null: never deduplicated) and Kafka append time.
+DEDUPE_COLUMNS = ["dedupe_id", "kafka_us"]
 
 
 class Ledger(Protocol):
@@ -118,6 +123,37 @@ def event_time_us(column: str = "event.timestamp") -> F.Column:
     return F.unix_micros(F.col(column))
 
 
+def kafka_time_us() -> F.Column:
+    """The record's Kafka append time as microseconds since the epoch (how long its id is kept)."""
+    return F.unix_micros(F.col("kafka_ts"))
+
+
+def record_columns() -> list:
+    """The columns of a reading that say which record it came from: partition, offset (ORDER_COLUMNS)
+    and DEDUPE_COLUMNS, over a stream of `parsed_stream(..., dedupe=False)`. The dedupe id is
+    prefixed with the topic: a ledger may read several, and only a copy on the same topic is one."""
+    dedupe_id = F.concat(F.col("topic"), F.lit("/"), F.col("dedupe_id"))
+    return ["partition", "offset", dedupe_id.alias("dedupe_id"), kafka_time_us().alias("kafka_us")]
+
+
+def first_sightings(frame: pd.DataFrame, seen: Mapping[str, int]) -> tuple[pd.DataFrame, dict[str, int]]:
+    """The readings of records applied for the first time, and their ids (-> Kafka append time).
+
+    A record whose id is in `seen` was applied by an earlier batch: dropped. Within the batch, the
+    readings of an id's first record (lowest partition, then offset) are kept, the copies' dropped;
+    one record may give several readings (a checkout's lines). Readings without an id are kept."""
+    ids = frame["dedupe_id"]
+    identified = ids.notna().to_numpy()
+    fresh = identified & ~np.fromiter((i in seen for i in ids), bool, len(ids))
+    candidates = frame[fresh]
+    record = candidates["partition"].to_numpy(np.int64) * 2**40 + candidates["offset"].to_numpy(np.int64)
+    first = pd.Series(record, index=candidates.index).groupby(candidates["dedupe_id"]).transform("min")
+    kept = candidates[record == first.to_numpy()]
+    firsts = kept.drop_duplicates("dedupe_id")
+    sighted = dict(zip(firsts["dedupe_id"], firsts["kafka_us"].astype(int), strict=True))
+    return pd.concat([frame[~identified], kept]), sighted
+
+
 def utc(us: int) -> datetime:
     return datetime.fromtimestamp(us / 1_000_000, tz=UTC)
 
@@ -168,11 +204,12 @@ class LedgerBatches:
         if frame.empty:
             self.store.commit(batch_id, {})
             return
+        frame, sighted = first_sightings(frame, self.store.seen)
         changed, states, emitted = apply_batch(self.rules, documents, frame, self.key_column)
         t2 = time.perf_counter()
         self._publish(states, emitted)
         t3 = time.perf_counter()
-        self.store.commit(batch_id, changed)
+        self.store.commit(batch_id, changed, sighted)
         t4 = time.perf_counter()
         # where a slow batch's time went, in the log; every batch's at DEBUG
         log.log(
@@ -229,7 +266,8 @@ def mirror_batch(sink: LedgerSink, settings: Settings, records: DataFrame, batch
 def start_ledger_query(
     readings: DataFrame, key_column: str, rules: LedgerRules, sink: LedgerSink, settings: Settings
 ) -> StreamingQuery:
-    """readings: deduplicated events with key_column and ORDER_COLUMNS, as `rules.reading` expects."""
+    """readings: events with key_column, ORDER_COLUMNS and DEDUPE_COLUMNS, as `rules.reading` expects
+    (not deduplicated: the query's LedgerStore drops the copies)."""
     checkpoint = Path(checkpoint_path(settings, sink.job, sink.query))
     ledgers = checkpoint / "ledgers"
     if _committed_any(str(checkpoint)) and not ledgers.is_dir():
@@ -238,7 +276,8 @@ def start_ledger_query(
             " `make reset` (or delete that checkpoint and the topics it fed) to start this ledger again"
         )
     ledgers.mkdir(parents=True, exist_ok=True)
-    batches = LedgerBatches(rules, key_column, sink, settings, LedgerStore(ledgers))
+    store = LedgerStore(ledgers, remember_us=settings.dedupe_window_seconds * 1_000_000)
+    batches = LedgerBatches(rules, key_column, sink, settings, store)
     return start_batch_query(readings, batches, settings, job=sink.job, query=sink.query, pool=LEDGERS)
 
 

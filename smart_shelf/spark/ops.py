@@ -1,10 +1,11 @@
 """Feeds for the operations ledgers: several topics read as one stream of readings per shelf.
 
 An operations job (an alert engine, the restock manager) keeps one small ledger per shelf in the
-state store (smart_shelf.spark.ledger) and reacts to records of several topics: state rows, plans,
-events. Each topic is a `Feed`: parsed against its contract, deduplicated, filtered, and reduced to
+driver (smart_shelf.spark.ledger) and reacts to records of several topics: state rows, plans,
+events. Each topic is a `Feed`: parsed against its contract, filtered, and reduced to
 
-    shelf_id, kind, value (the record's JSON), event_us (its event time), partition, offset
+    shelf_id, kind, value (the record's JSON), event_us (its event time), partition, offset,
+    dedupe_id, kafka_us (the ledger's store drops a record it applied before)
 
 so the feeds union into one frame; the ledger receives `OpsReading(kind, timestamp, body)` in event
 time order and parses nothing in Spark beyond the key and the time.
@@ -25,14 +26,21 @@ from smart_shelf import delta_tables
 from smart_shelf.contracts import Event
 from smart_shelf.settings import Settings
 from smart_shelf.spark.io import read_topic
-from smart_shelf.spark.ledger import LedgerSink, event_time_us, utc
+from smart_shelf.spark.ledger import (
+    DEDUPE_COLUMNS,
+    LedgerSink,
+    event_time_us,
+    kafka_time_us,
+    record_columns,
+    utc,
+)
 from smart_shelf.spark.raw_sink import parsed_stream
 from smart_shelf.spark.schemas import struct_type
 from smart_shelf.spark.session import delta_path
 from smart_shelf.store.policies import DELETED
 from smart_shelf.store.readings import OpsReading
 
-FEED_COLUMNS = ["shelf_id", "kind", "value", "event_us", "partition", "offset"]
+FEED_COLUMNS = ["shelf_id", "kind", "value", "event_us", "partition", "offset", *DEDUPE_COLUMNS]
 
 
 @dataclass(frozen=True)
@@ -46,14 +54,13 @@ class Feed:
 
 
 def feed_stream(spark: SparkSession, settings: Settings, feed: Feed) -> DataFrame:
-    parsed = parsed_stream(spark, settings, feed.topic, feed.model, where=feed.where)
+    parsed = parsed_stream(spark, settings, feed.topic, feed.model, where=feed.where, dedupe=False)
     return parsed.where(F.col("invalid_reason").isNull()).select(
         F.col(feed.shelf).alias("shelf_id"),
         F.lit(feed.kind).alias("kind"),
         "value",
         event_time_us(f"event.{feed.time_field}").alias("event_us"),
-        "partition",
-        "offset",
+        *record_columns(),
     )
 
 
@@ -77,7 +84,7 @@ def policy_feed(
     tombstone, whose scope is gone with it) reaches every shelf as {"policy_id", "deleted": true}."""
     records = read_topic(spark, settings, topic, starting_offsets="earliest")
     parsed = records.select(
-        F.from_json("value", struct_type(model)).alias("p"), "key", "value", "partition", "offset"
+        F.from_json("value", struct_type(model)).alias("p"), "key", "value", "partition", "offset", "kafka_ts"
     )
     tombstone = F.col("value").isNull()
     known = spark.createDataFrame(shelves, SHELF_SCOPE_SCHEMA)
@@ -103,6 +110,9 @@ def policy_feed(
             F.lit(0).cast("long").alias("event_us"),
             "partition",
             "offset",
+            # every reading of a policy record applies: its version is in the record
+            F.lit(None).cast("string").alias("dedupe_id"),
+            kafka_time_us().alias("kafka_us"),
         )
     )
 

@@ -97,11 +97,19 @@ def process_raw_batch(sink: RawSink, settings: Settings, parsed: DataFrame, batc
 
 
 def parsed_stream(
-    spark: SparkSession, settings: Settings, topic: str, model: type[Event], where: Column | None = None
+    spark: SparkSession,
+    settings: Settings,
+    topic: str,
+    model: type[Event],
+    where: Column | None = None,
+    *,
+    dedupe: bool = True,
 ) -> DataFrame:
-    """The topic's records parsed against the contract and deduplicated: by event_id, or by the
+    """The topic's records parsed against the contract, with `dedupe_id`: the event_id, or the
     payload's hash for a record that has none (so a repeated poison record is quarantined once).
-    `where` (over the parsed `event`) keeps only the records a job reads, before the dedupe state."""
+    With `dedupe`, deduplicated by it in the query's state store; a ledger's input is not (its
+    LedgerStore drops the copies). `where` (over the parsed `event`) keeps only the records a job
+    reads, before the dedupe state."""
     stream = read_topic(
         spark,
         settings,
@@ -116,7 +124,8 @@ def parsed_stream(
     # state rows and plans carry no event_id: an identical record is the same record
     has_id = "event_id" in model.model_fields
     dedupe_id = F.coalesce(F.col("event.event_id"), payload_hash) if has_id else payload_hash
-    return deduplicated(parsed.withColumn("dedupe_id", dedupe_id), "dedupe_id", settings.dedupe_window)
+    parsed = parsed.withColumn("dedupe_id", dedupe_id)
+    return deduplicated(parsed, "dedupe_id", settings.dedupe_window) if dedupe else parsed
 
 
 def start_raw_query(spark: SparkSession, settings: Settings, sink: RawSink) -> StreamingQuery:

@@ -3,7 +3,7 @@ with its lines, pos_tables.py); store batch quantities per
 (shelf_id, batch_code) -> delta/cleansed/shelf_batch_state and the compacted topic shelf_batch_state.
 
 Two queries: `raw` (every transaction once) and `shelf_batch_state`: one StoreBatchLedger per shelf
-in the state store, moved by sales (the exploded POS lines) and by restocks arriving on the shelf
+on the driver, moved by sales (the exploded POS lines) and by restocks arriving on the shelf
 (restock putbacks on shelf_events, which carry their batch) and removals of expired batches. Opening batches: ref.store_batches.
 """
 
@@ -20,12 +20,14 @@ from smart_shelf.contracts import REMOVAL_CUSTOMER, RESTOCK_CUSTOMER, PosTransac
 from smart_shelf.postgres_client import fetch_rows
 from smart_shelf.settings import BatchStateSettings
 from smart_shelf.spark.ledger import (
+    DEDUPE_COLUMNS,
     LedgerRules,
     LedgerSink,
     event_time_us,
     ledger_sink,
     open_copy,
     present,
+    record_columns,
     start_ledger,
     utc,
 )
@@ -48,6 +50,7 @@ READING_COLUMNS = [
     "event_us",
     "partition",
     "offset",
+    *DEDUPE_COLUMNS,
 ]
 
 
@@ -81,11 +84,20 @@ def reading(row) -> BatchReading:
 
 
 def readings(spark: SparkSession, settings: BatchStateSettings) -> DataFrame:
-    """POS lines (sales), restock putbacks and removals, each deduplicated by its event's id, as one stream."""
-    pos = parsed_stream(spark, settings, settings.topic_pos_transactions, PosTransaction)
+    """POS lines (sales), restock putbacks and removals as one stream (the ledger's store drops a
+    record applied before, by its event's id)."""
+    pos = parsed_stream(spark, settings, settings.topic_pos_transactions, PosTransaction, dedupe=False)
     sales = (
         pos.where(F.col("invalid_reason").isNull())
-        .select("event", "kafka_ts", "partition", "offset", F.explode("event.items").alias("item"))
+        .select(
+            "event",
+            "topic",
+            "kafka_ts",
+            "partition",
+            "offset",
+            "dedupe_id",
+            F.explode("event.items").alias("item"),
+        )
         .select(
             F.col("item.item_id").alias("shelf_id"),
             F.col("event.event_id").alias("event_id"),
@@ -96,12 +108,10 @@ def readings(spark: SparkSession, settings: BatchStateSettings) -> DataFrame:
             F.lit(None).cast("date").alias("received_date"),
             F.lit(None).cast("date").alias("expiry_date"),
             event_time_us().alias("event_us"),
-            "partition",
-            "offset",
-            "kafka_ts",
+            *record_columns(),
         )
     )
-    shelf = parsed_stream(spark, settings, settings.topic_shelf_events, ShelfEvent)
+    shelf = parsed_stream(spark, settings, settings.topic_shelf_events, ShelfEvent, dedupe=False)
     restock = (F.col("event.event_type") == "putback") & (F.col("event.customer_id") == RESTOCK_CUSTOMER)
     removal = (F.col("event.event_type") == "removal") & (F.col("event.customer_id") == REMOVAL_CUSTOMER)
     restocks = shelf.where(F.col("invalid_reason").isNull() & (restock | removal)).select(
@@ -114,9 +124,7 @@ def readings(spark: SparkSession, settings: BatchStateSettings) -> DataFrame:
         "event.received_date",
         "event.expiry_date",
         event_time_us().alias("event_us"),
-        "partition",
-        "offset",
-        "kafka_ts",
+        *record_columns(),
     )
     return sales.unionByName(restocks).select(*READING_COLUMNS)
 

@@ -2,7 +2,7 @@
 and the compacted topic shelf_state; sensor mismatches and discrepancies -> alerts.
 
 Two queries: `raw` (every event once, unknown shelves and refused records to quarantine) and
-`shelf_state` (one ShelfLedger per shelf in the state store, see smart_shelf.spark.ledger).
+`shelf_state` (one ShelfLedger per shelf, kept on the driver: see smart_shelf.spark.ledger).
 Opening stock: ref.store_inventory in Postgres.
 """
 
@@ -26,6 +26,7 @@ from smart_shelf.spark.ledger import (
     ledger_sink,
     open_copy,
     present,
+    record_columns,
     start_ledger,
     utc,
 )
@@ -66,8 +67,8 @@ def reading(row) -> ShelfReading:
 
 
 def readings(spark: SparkSession, settings: ShelfAggregatorSettings) -> DataFrame:
-    """Valid shelf events, deduplicated, as (shelf_id, event fields, event_us, partition, offset)."""
-    parsed = parsed_stream(spark, settings, settings.topic_shelf_events, ShelfEvent)
+    """Valid shelf events as (shelf_id, event fields, event_us, record_columns)."""
+    parsed = parsed_stream(spark, settings, settings.topic_shelf_events, ShelfEvent, dedupe=False)
     return parsed.where(F.col("invalid_reason").isNull()).select(
         shelf_of_event().alias("shelf_id"),
         "event.event_id",
@@ -76,8 +77,7 @@ def readings(spark: SparkSession, settings: ShelfAggregatorSettings) -> DataFram
         F.col("event.quantity").cast("long").alias("quantity"),
         "event.delta_weight",
         event_time_us().alias("event_us"),
-        "partition",
-        "offset",
+        *record_columns(),
     )
 
 

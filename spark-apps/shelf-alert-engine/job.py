@@ -2,7 +2,7 @@
 refill_request and near_expiry alerts on `alerts`, restock plans on the compacted `shelf_restock_plan`
 (keyed by shelf), mirrored to delta/ops/shelf_restock_plan and Postgres ops.shelf_restock_plan.
 
-One ShelfWatch per shelf in the state store (see rules.py and smart_shelf.spark.ledger): plan ids
+One ShelfWatch per shelf on the driver (see rules.py and smart_shelf.spark.ledger): plan ids
 come from a per-shelf counter kept with the state, so a replayed micro-batch yields the same plans.
 Capacities (ref.store_inventory) and the start-up policies (config.shelf_policies: the shelf's own,
 else its subcategory's, category's, the global one) are read at start; after that the policies follow

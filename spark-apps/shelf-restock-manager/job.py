@@ -2,7 +2,7 @@
 -> earliest-expiry-first picks as `wh_out` events on `wh_events`, and the plans moved to issued (or
 to partially_completed when nothing could be picked) on `shelf_restock_plan`.
 
-One RestockPicker per shelf in the state store (see rules.py): a plan is picked once, the state and
+One RestockPicker per shelf on the driver (see rules.py): a plan is picked once, the state and
 the Kafka offsets commit together, and a replayed micro-batch emits the same events with the same
 ids, which every reader of wh_events drops as duplicates. The plans' Delta and Postgres copies
 belong to shelf-alert-engine, which mirrors the topic.

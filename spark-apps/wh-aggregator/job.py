@@ -2,7 +2,7 @@
 delta/cleansed/wh_state and the compacted topic wh_state. Opening stock: ref.warehouse_inventory.
 
 Two queries: `raw` (every event once; events of an unknown shelf and refused records to quarantine)
-and `wh_state` (one WarehouseLedger per shelf in the state store, see smart_shelf.spark.ledger).
+and `wh_state` (one WarehouseLedger per shelf, kept on the driver: see smart_shelf.spark.ledger).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from smart_shelf.spark.ledger import (
     ledger_sink,
     open_copy,
     present,
+    record_columns,
     start_ledger,
     utc,
 )
@@ -56,8 +57,8 @@ def reading(row) -> WarehouseReading:
 
 
 def warehouse_readings(spark: SparkSession, settings) -> DataFrame:
-    """Valid warehouse events, deduplicated: (shelf_id, event fields, event_us, partition, offset)."""
-    parsed = parsed_stream(spark, settings, settings.topic_wh_events, WarehouseEvent)
+    """Valid warehouse events: (shelf_id, event fields, event_us, record_columns)."""
+    parsed = parsed_stream(spark, settings, settings.topic_wh_events, WarehouseEvent, dedupe=False)
     return parsed.where(F.col("invalid_reason").isNull()).select(
         "event.shelf_id",
         "event.event_id",
@@ -67,8 +68,7 @@ def warehouse_readings(spark: SparkSession, settings) -> DataFrame:
         "event.received_date",
         "event.expiry_date",
         event_time_us().alias("event_us"),
-        "partition",
-        "offset",
+        *record_columns(),
     )
 
 

@@ -2,7 +2,7 @@
 supplier plans on the compacted `wh_supplier_plan` (keyed by shelf), mirrored to
 delta/ops/wh_supplier_plan and Postgres ops.wh_supplier_plan.
 
-One SupplierWatch per product in the state store (see rules.py and smart_shelf.spark.ledger).
+One SupplierWatch per product on the driver (see rules.py and smart_shelf.spark.ledger).
 Capacities and supplier batch sizes (ref.warehouse_inventory) and the start-up policies
 (config.wh_policies: reorder point and target percentage) are read at start; after that the policies
 follow the `wh_policies` topic (config.wh_policies through Kafka Connect's CDC source) while running.

@@ -1,7 +1,7 @@
 """wh-batch-state-updater: wh_events -> warehouse batch quantities per (shelf_id, batch_code) in
 delta/cleansed/wh_batch_state and the compacted topic wh_batch_state.
 
-One query: a WarehouseBatchLedger per shelf in the state store. The raw events and their quarantine
+One query: a WarehouseBatchLedger per shelf on the driver. The raw events and their quarantine
 belong to wh-aggregator (one writer per table). Opening batches: ref.warehouse_batches.
 """
 

@@ -3,7 +3,7 @@ whether the process kept it in memory, restarted, or runs a batch again after a 
 
 import pytest
 
-from smart_shelf.spark.ledger_store import LedgerStore
+from smart_shelf.spark.ledger_store import FORGET_EVERY, LedgerStore
 
 
 def _run(store, first, last):
@@ -52,3 +52,28 @@ def test_committing_out_of_order_is_refused(tmp_path):
     store.before(0)
     with pytest.raises(RuntimeError, match="batch 2"):
         store.commit(2, {"S1": "x"})
+
+
+def test_applied_record_ids_are_kept_across_restarts_and_forgotten_after_the_window(tmp_path):
+    store = LedgerStore(tmp_path, full_every=50, remember_us=100)
+    store.before(0)
+    store.commit(0, {"S1": "a"}, {"e0": 1_000})
+    for n in range(1, FORGET_EVERY):  # no sweep before batch FORGET_EVERY
+        store.commit(n, {}, {f"e{n}": 1_000 + n})
+    restarted = LedgerStore(tmp_path, full_every=50, remember_us=100)
+    restarted.before(FORGET_EVERY)
+    assert set(restarted.seen) == {f"e{n}" for n in range(FORGET_EVERY)}
+    restarted.commit(FORGET_EVERY, {}, {"late": 1_150})  # ids older than 1_150 - 100 go
+    assert restarted.seen == {"late": 1_150}
+    # recovery sweeps at the same batch: a batch run again sees the same ids
+    again = LedgerStore(tmp_path, full_every=50, remember_us=100)
+    again.before(FORGET_EVERY + 1)
+    assert again.seen == {"late": 1_150}
+    assert again.documents == {"S1": "a"}
+
+
+def test_files_of_the_first_format_are_read_as_documents_without_ids(tmp_path):
+    (tmp_path / "000000000000.full.json").write_text('{"S1": "a"}')
+    store = LedgerStore(tmp_path)
+    assert dict(store.before(1)) == {"S1": "a"}
+    assert store.seen == {}

@@ -6,7 +6,7 @@ from functools import partial
 import pandas as pd
 
 from smart_shelf.contracts import Alert
-from smart_shelf.spark.ledger import LedgerRules, apply_batch, open_copy
+from smart_shelf.spark.ledger import LedgerRules, apply_batch, first_sightings, open_copy
 from spark_apps.shelf_aggregator.job import reading
 from spark_apps.shelf_aggregator.rules import ShelfLedger
 
@@ -77,3 +77,35 @@ def test_a_key_the_store_does_not_have_yields_nothing_and_keeps_no_document():
         "shelf_id",
     )
     assert (documents, states, emitted) == ({}, [], [])
+
+
+def _records(*rows):
+    """(reading, dedupe_id, partition, offset, kafka_us) -> a frame of what first_sightings reads."""
+    columns = ["reading", "dedupe_id", "partition", "offset", "kafka_us"]
+    return pd.DataFrame(list(rows), columns=columns)
+
+
+def test_a_record_applied_before_or_a_copy_in_the_same_batch_is_dropped():
+    batch = _records(
+        ("old", "t/e0", 0, 1, 100),  # applied by an earlier batch
+        ("copy", "t/e1", 1, 9, 300),  # a re-sent copy of the record below
+        ("line 1", "t/e1", 0, 5, 200),  # one record, two readings (a checkout's lines): both kept
+        ("line 2", "t/e1", 0, 5, 200),
+        ("policy", None, 0, 6, 250),  # no id: always applied
+        ("new", "t/e2", 1, 2, 260),
+    )
+    kept, sighted = first_sightings(batch, {"t/e0": 100})
+    assert sorted(kept["reading"]) == ["line 1", "line 2", "new", "policy"]
+    assert sighted == {"t/e1": 200, "t/e2": 260}
+
+
+def test_the_same_batch_gives_the_same_readings_whatever_its_row_order():
+    rows = [("a", "t/e1", 1, 9, 300), ("b", "t/e1", 0, 5, 200), ("c", "t/e3", 0, 7, 220)]
+    first, _ = first_sightings(_records(*rows), {})
+    again, _ = first_sightings(_records(*reversed(rows)), {})
+    assert sorted(first["reading"]) == sorted(again["reading"]) == ["b", "c"]
+
+
+def test_an_empty_batch_sights_nothing():
+    kept, sighted = first_sightings(_records(), {"t/e0": 1})
+    assert kept.empty and sighted == {}
