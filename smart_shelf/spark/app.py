@@ -2,9 +2,10 @@
 (one JVM, many streaming queries: how the native run fits 2 cores).
 
 A job is a module with `JOB` (its name), `SETTINGS` (its settings class) and
-`start(spark, settings) -> list[StreamingQuery]`. When a query fails (a broker or database down),
-its job is logged, stopped and started again from its checkpoints after a growing pause; the other
-jobs go on. SIGTERM stops every query between micro-batches.
+`start(spark, settings) -> list[StreamingQuery | ClockJob]` (a clock job answers like a query).
+When a query fails (a broker or database down), its job is logged, stopped and started again from
+its checkpoints after a growing pause; the other jobs go on. SIGTERM stops every query between
+micro-batches.
 """
 
 from __future__ import annotations
@@ -88,11 +89,14 @@ def run_jobs(names: list[str], app_name: str | None = None) -> int:
         if time.monotonic() >= next_publish:
             next_publish = time.monotonic() + PUBLISH_EVERY_S
             _publish(first, [q for job in jobs for q in job.queries])
-        try:
-            spark.streams.awaitAnyTermination(5)
-        except Exception:  # noqa: BLE001 - a failed query raises here; it is found and restarted below
-            pass
-        spark.streams.resetTerminated()
+        if spark.streams.active:
+            try:
+                spark.streams.awaitAnyTermination(5)
+            except Exception:  # noqa: BLE001 - a failed query raises here; it is found and restarted below
+                pass
+            spark.streams.resetTerminated()
+        else:  # only clock jobs (threads of this process, smart_shelf.spark.clock)
+            time.sleep(5)
         for job in jobs:
             query = job.failed()
             if query is not None and not stopping:

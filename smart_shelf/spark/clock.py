@@ -1,9 +1,12 @@
 """Jobs driven by the simulated clock inside a Spark application, and the record of their runs.
 
-`start_clock_query` runs `tick(sim_now)` every `seconds` (real) as a streaming query over Spark's
-`rate` source, so a clock job is started, watched and restarted by the runner like any other query.
-A tick never assumes it ran before: it asks the clock what time it is and the run record what is
-already done.
+`start_clock_query` runs `tick(sim_now)` every `seconds` (real) in a thread of the driver
+(`ClockJob`), which answers like a streaming query (name, isActive, exception, stop, progress), so a
+clock job is started, watched and restarted by the Spark application like any other query. It is
+not a query over Spark's `rate` source any more: that planned and logged a micro-batch per tick
+for nothing, beside the ledgers' batches on the same two cores. A tick's own Spark jobs run in the
+`clock` scheduler pool. A tick never assumes it ran before: it asks the clock what time it is and
+the run record what is already done.
 
 `delta/ops/job_runs` records each scheduled run (a day's discounts, a cutoff, a delivery) once
 its outputs are written: a restart on the same day finds it there and does not run it again. A run
@@ -14,19 +17,20 @@ deterministic event ids), so repeating it changes nothing.
 from __future__ import annotations
 
 import logging
+import threading
+import time
+from collections import deque
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
-from pyspark.sql.streaming import StreamingQuery
 
 from simulated_time.clock import ClockNotRunning, make_clock
 from smart_shelf.contracts import JobRun
 from smart_shelf.settings import Settings
-from smart_shelf.spark.io import start_batch_query
 from smart_shelf.spark.ops_tables import frame_of
-from smart_shelf.spark.session import CLOCK, delta_path
+from smart_shelf.spark.session import CLOCK, delta_path, scheduler_pool
 
 log = logging.getLogger(__name__)
 
@@ -38,19 +42,68 @@ def start_clock_query(
     tick: Callable[[datetime], object],
     seconds: float,
     query: str = "clock",
-) -> StreamingQuery:
-    clock = make_clock(settings)
+) -> ClockJob:
+    clock_job = ClockJob(f"{job}-{query}", spark, make_clock(settings), tick, seconds)
+    clock_job.start()
+    return clock_job
 
-    def process(_ticks, _batch_id: int) -> None:
-        try:
-            now = clock.now()
-        except ClockNotRunning as exc:
-            log.warning("%s: %s; waiting", job, exc)
-            return
-        tick(now)
 
-    ticks = spark.readStream.format("rate").option("rowsPerSecond", 1).load()
-    return start_batch_query(ticks, process, settings, job=job, query=query, seconds=seconds, pool=CLOCK)
+class ClockJob(threading.Thread):
+    """`tick(clock.now())` every `seconds`; a tick that raises ends the job with its exception (the
+    application restarts it, as it does a failed query). The progress entries have the fields of
+    a streaming query's that the application reports and publishes."""
+
+    def __init__(
+        self, name: str, spark: SparkSession, clock, tick: Callable[[datetime], object], seconds: float
+    ):
+        super().__init__(name=name, daemon=True)
+        self.spark, self.clock, self.tick, self.seconds = spark, clock, tick, seconds
+        self.runs = 0
+        self.recentProgress: deque[dict] = deque(maxlen=100)
+        self._stopping = threading.Event()
+        self._exception: BaseException | None = None
+
+    def run(self) -> None:
+        with scheduler_pool(self.spark, CLOCK):
+            while not self._stopping.wait(self.seconds):
+                started, at = time.monotonic(), datetime.now(UTC)
+                try:
+                    now = self.clock.now()
+                except ClockNotRunning as exc:
+                    log.warning("%s: %s; waiting", self.name, exc)
+                    continue
+                try:
+                    self.tick(now)
+                except Exception as exc:  # noqa: BLE001 - the application logs it and restarts the job
+                    self._exception = exc
+                    return
+                self._record(at, time.monotonic() - started)
+
+    def _record(self, at: datetime, seconds: float) -> None:
+        self.recentProgress.append({
+            "batchId": self.runs,
+            "timestamp": at.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "numInputRows": 0,
+            "durationMs": {"triggerExecution": round(seconds * 1000)},
+        })  # fmt: skip
+        self.runs += 1
+
+    @property
+    def isActive(self) -> bool:
+        return self.is_alive()
+
+    @property
+    def lastProgress(self) -> dict | None:
+        return self.recentProgress[-1] if self.recentProgress else None
+
+    def exception(self) -> BaseException | None:
+        return self._exception
+
+    def stop(self) -> None:
+        """After the tick under way, if any."""
+        self._stopping.set()
+        if self.is_alive() and threading.current_thread() is not self:
+            self.join()
 
 
 class ScheduledRuns:

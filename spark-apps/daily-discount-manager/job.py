@@ -13,12 +13,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from pyspark.sql import SparkSession
-from pyspark.sql.streaming import StreamingQuery
 
 from smart_shelf.contracts import ShelfBatchState
 from smart_shelf.kafka_client import make_producer, read_compacted, send_events
 from smart_shelf.settings import DailyDiscountSettings
-from smart_shelf.spark.clock import ScheduledRuns, start_clock_query
+from smart_shelf.spark.clock import ClockJob, ScheduledRuns, start_clock_query
 from smart_shelf.spark.ops_tables import write_rows
 from smart_shelf.store.expiry import BatchStock
 from spark_apps.daily_discount_manager.rules import discounts_for
@@ -60,7 +59,7 @@ class DailyDiscounts:
         self.runs.finish(key, now, f"{len(rows)} shelves discounted")
 
 
-def start(spark: SparkSession, settings: DailyDiscountSettings) -> list[StreamingQuery]:
+def start(spark: SparkSession, settings: DailyDiscountSettings) -> list[ClockJob]:
     return [
         start_clock_query(spark, settings, JOB, DailyDiscounts(spark, settings).tick, settings.poll_seconds)
     ]

@@ -13,11 +13,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from pyspark.sql import SparkSession
-from pyspark.sql.streaming import StreamingQuery
 
 from smart_shelf.kafka_client import make_producer, send_events
 from smart_shelf.settings import RemovalSettings
-from smart_shelf.spark.clock import ScheduledRuns, start_clock_query
+from smart_shelf.spark.clock import ClockJob, ScheduledRuns, start_clock_query
 from smart_shelf.store.sources import unit_weights
 from spark_apps.daily_discount_manager.job import store_batches
 from spark_apps.removal_scheduler.rules import expired, removal_alerts, removal_order
@@ -48,5 +47,5 @@ class Removals:
         self.runs.finish(key, now, f"{len(due)} batches, {units} units removed from {len(alerts)} shelves")
 
 
-def start(spark: SparkSession, settings: RemovalSettings) -> list[StreamingQuery]:
+def start(spark: SparkSession, settings: RemovalSettings) -> list[ClockJob]:
     return [start_clock_query(spark, settings, JOB, Removals(spark, settings).tick, settings.poll_seconds)]

@@ -19,7 +19,6 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
-from pyspark.sql.streaming import StreamingQuery
 
 from simulated_time.clock import opened_at
 from smart_shelf.contracts import REMOVAL_CUSTOMER, RESTOCK_CUSTOMER
@@ -28,7 +27,7 @@ from smart_shelf.forecast.lake import NoHistory, lake_panel
 from smart_shelf.postgres_client import fetch_rows
 from smart_shelf.redis_client import connect_redis, lost_sales_key
 from smart_shelf.settings import ShelfDailySettings
-from smart_shelf.spark.clock import ScheduledRuns, start_clock_query
+from smart_shelf.spark.clock import ClockJob, ScheduledRuns, start_clock_query
 from smart_shelf.spark.ops_tables import write_rows
 from smart_shelf.spark.session import delta_path
 from spark_apps.shelf_daily_features.rules import Sales, ShelfMoves, shelf_days
@@ -171,5 +170,5 @@ class ShelfDaily:
         return len(rows)
 
 
-def start(spark: SparkSession, settings: ShelfDailySettings) -> list[StreamingQuery]:
+def start(spark: SparkSession, settings: ShelfDailySettings) -> list[ClockJob]:
     return [start_clock_query(spark, settings, JOB, ShelfDaily(spark, settings).tick, settings.poll_seconds)]

@@ -22,7 +22,7 @@ from smart_shelf.contracts import WarehouseEvent
 from smart_shelf.kafka_client import make_producer, send_events
 from smart_shelf.postgres_client import connect_postgres
 from smart_shelf.settings import RefillBridgeSettings
-from smart_shelf.spark.clock import start_clock_query
+from smart_shelf.spark.clock import ClockJob, start_clock_query
 from smart_shelf.spark.io import start_batch_query, upsert_postgres
 from smart_shelf.spark.raw_sink import parsed_stream
 from smart_shelf.spark.session import LEDGERS
@@ -86,7 +86,7 @@ def pending_query(spark: SparkSession, settings: RefillBridgeSettings) -> Stream
     )
 
 
-def start(spark: SparkSession, settings: RefillBridgeSettings) -> list[StreamingQuery]:
+def start(spark: SparkSession, settings: RefillBridgeSettings) -> list[StreamingQuery | ClockJob]:
     producer = make_producer(settings, deadline_seconds=120)
     deliver = partial(deliver_due, settings, unit_weights(settings), producer)
     return [

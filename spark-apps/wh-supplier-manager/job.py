@@ -17,12 +17,11 @@ from datetime import datetime, time, timedelta
 
 from pyspark.sql import Column, SparkSession
 from pyspark.sql import functions as F
-from pyspark.sql.streaming import StreamingQuery
 
 from smart_shelf.kafka_client import make_producer, send_events
 from smart_shelf.postgres_client import fetch_rows
 from smart_shelf.settings import SupplierManagerSettings
-from smart_shelf.spark.clock import ScheduledRuns, start_clock_query
+from smart_shelf.spark.clock import ClockJob, ScheduledRuns, start_clock_query
 from smart_shelf.spark.ops_tables import read_rows, write_rows
 from smart_shelf.store.calendar import SupplierCalendar, parse_weekdays
 from spark_apps.wh_supplier_manager.rules import Product, orders_at_cutoff, receive
@@ -171,6 +170,6 @@ class SupplierCycle:
         self.runs.finish(f"delivery:{slot.isoformat()}", slot, f"{len(receipts)} deliveries, {units} units")
 
 
-def start(spark: SparkSession, settings: SupplierManagerSettings) -> list[StreamingQuery]:
+def start(spark: SparkSession, settings: SupplierManagerSettings) -> list[ClockJob]:
     cycle = SupplierCycle(spark, settings)
     return [start_clock_query(spark, settings, JOB, cycle.tick, settings.poll_seconds)]
