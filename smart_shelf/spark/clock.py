@@ -65,19 +65,20 @@ class ClockJob(threading.Thread):
 
     def run(self) -> None:
         with scheduler_pool(self.spark, CLOCK):
-            while not self._stopping.wait(self.seconds):
+            while not self._stopping.is_set():  # the first tick at once, as a query's first trigger
                 started, at = time.monotonic(), datetime.now(UTC)
                 try:
                     now = self.clock.now()
                 except ClockNotRunning as exc:
                     log.warning("%s: %s; waiting", self.name, exc)
-                    continue
-                try:
-                    self.tick(now)
-                except Exception as exc:  # noqa: BLE001 - the application logs it and restarts the job
-                    self._exception = exc
-                    return
-                self._record(at, time.monotonic() - started)
+                else:
+                    try:
+                        self.tick(now)
+                    except Exception as exc:  # noqa: BLE001 - the application logs it and restarts the job
+                        self._exception = exc
+                        return
+                    self._record(at, time.monotonic() - started)
+                self._stopping.wait(self.seconds)
 
     def _record(self, at: datetime, seconds: float) -> None:
         self.recentProgress.append({

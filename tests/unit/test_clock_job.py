@@ -86,3 +86,12 @@ def test_a_clock_not_running_yet_is_waited_for():
     clock.running = True
     assert _until(lambda: seen)
     job.stop()
+
+
+def test_the_first_tick_comes_at_once_not_after_the_first_interval():
+    seen = []
+    job = ClockJob("job-clock", _Spark(), _Clock(), seen.append, 3600)
+    job.start()
+    assert _until(lambda: seen)
+    job.stop()  # does not wait out the hour
+    assert not job.isActive
