@@ -1,6 +1,6 @@
 """Feeds for the operations ledgers: several topics read as one stream of readings per shelf.
 
-An operations job (an alert engine, the restock manager) keeps one small ledger per shelf in the
+An operations job (an alert engine, the restock manager) keeps one small ledger per shelf on the
 driver (smart_shelf.spark.ledger) and reacts to records of several topics: state rows, plans,
 events. Each topic is a `Feed`: parsed against its contract, filtered, and reduced to
 
