@@ -125,7 +125,7 @@ def event_time_us(column: str = "event.timestamp") -> F.Column:
 
 def kafka_time_us() -> F.Column:
     """The record's Kafka append time as microseconds since the epoch (how long its id is kept)."""
-    return F.unix_micros(F.col("kafka_ts"))
+    return event_time_us("kafka_ts")
 
 
 def record_columns() -> list:
