@@ -15,6 +15,7 @@ import importlib
 import logging
 import signal
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import ModuleType
@@ -26,6 +27,7 @@ from smart_shelf.spark.session import build_spark
 
 log = logging.getLogger(__name__)
 MAX_RESTART_DELAY_S = 60.0
+START_THREADS = 4  # jobs started at once
 PUBLISH_EVERY_S = 10.0  # each query's latest batch into Redis, for the dashboard
 
 
@@ -62,7 +64,7 @@ def run_jobs(names: list[str], app_name: str | None = None) -> int:
     spark = build_spark(app_name or "+".join(names), first)
     from spark_apps.spark_init_delta.create import create_tables
 
-    create_tables(spark, str(first.delta_root))
+    create_tables(first.delta_root)
     stopping = False
 
     def stop(signum, _frame):
@@ -73,8 +75,9 @@ def run_jobs(names: list[str], app_name: str | None = None) -> int:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    for job in jobs:
-        _start(spark, job)
+    # side by side: a job's start waits on Postgres, Kafka and the checkpoints as much as on the cores
+    with ThreadPoolExecutor(max_workers=START_THREADS) as starting:
+        list(starting.map(functools.partial(_start, spark), jobs))
     log.info("running %s: %d queries", ", ".join(j.name for j in jobs), sum(len(j.queries) for j in jobs))
     next_report = time.monotonic() + first.spark_progress_seconds
     since = datetime.now(UTC)
@@ -167,7 +170,9 @@ def _redis(settings: Settings):
 def _start(spark, job: RunningJob) -> None:
     while True:
         try:
+            began = time.monotonic()
             job.queries = job.module.start(spark, job.settings)
+            log.info("%s: %d queries started in %.1f s", job.name, len(job.queries), time.monotonic() - began)
             return
         except Exception as exc:  # a service down at start: say so, wait, try again
             _pause(job, f"could not start: {exc}")

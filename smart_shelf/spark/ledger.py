@@ -42,11 +42,11 @@ from pyspark.sql import functions as F
 from pyspark.sql.streaming import StreamingQuery
 
 from smart_shelf import delta_tables
-from smart_shelf.contracts import Alert, Event, to_json, topic_contract
+from smart_shelf.contracts import Alert, Event
 from smart_shelf.kafka_client import make_producer, send_events
 from smart_shelf.settings import Settings
 from smart_shelf.spark.delta_io import upsert
-from smart_shelf.spark.io import publish, read_topic, start_batch_query, upsert_postgres
+from smart_shelf.spark.io import read_topic, start_batch_query, upsert_postgres
 from smart_shelf.spark.ledger_store import LedgerStore
 from smart_shelf.spark.schemas import struct_type
 from smart_shelf.spark.session import LEDGERS, checkpoint_path, delta_path
@@ -293,7 +293,7 @@ def start_ledger(
     """The ledger query and the state table's mirror query; before the ledger's first micro-batch
     the opening balances go to the state topic (and from there to the table)."""
     if not _committed_any(checkpoint_path(settings, sink.job, sink.query)):
-        publish_rows(spark, settings, sink, opening)
+        publish_rows(settings, sink, opening)
         log.info("%s: %d opening rows published to %s", sink.job, len(opening), sink.state_topic)
     ledger = start_ledger_query(readings, key_column, rules, sink, settings)
     records = read_topic(spark, settings, sink.state_topic, starting_offsets="earliest")
@@ -308,12 +308,16 @@ def start_ledger(
     return [ledger, mirror]
 
 
-def publish_rows(spark: SparkSession, settings: Settings, sink: LedgerSink, rows: Sequence[Event]) -> None:
+def publish_rows(settings: Settings, sink: LedgerSink, rows: Sequence[Event]) -> None:
+    """Rows to the sink's state topic through the project's producer (no Spark job: at start-up
+    every ledger publishes its opening balances while the other queries start)."""
     if not rows:
         return
-    contract = topic_contract(sink.state_topic)
-    values = [(contract.key_of(r.model_dump(mode="json")), to_json(r)) for r in rows]
-    publish(spark.createDataFrame(values, "key string, value string"), settings, sink.state_topic)
+    producer = make_producer(settings, deadline_seconds=60)
+    try:
+        send_events(producer, sink.state_topic, rows)
+    finally:
+        producer.close(timeout=5)
 
 
 def _committed_any(checkpoint: str) -> bool:

@@ -4,7 +4,6 @@ import logging
 import sys
 
 from smart_shelf.service import start_service
-from smart_shelf.spark.session import build_spark
 from spark_apps.spark_init_delta.create import create_tables
 
 log = logging.getLogger("spark-init-delta")
@@ -12,11 +11,7 @@ log = logging.getLogger("spark-init-delta")
 
 def main() -> int:
     settings = start_service("spark-init-delta")
-    spark = build_spark("spark-init-delta", settings)
-    try:
-        created = create_tables(spark, str(settings.delta_root))
-    finally:
-        spark.stop()
+    created = create_tables(settings.delta_root)
     log.info("%d tables created, the others existed", len(created))
     return 0
 

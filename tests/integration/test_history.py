@@ -119,7 +119,7 @@ def test_spark_reads_every_table_and_appends_to_them(run, spark):
 
     _, delta, _ = run
     written = {*RAW.values(), *KEYED.values()}
-    created = create_tables(spark, str(delta))  # spark-init-delta after a history: only what it lacks
+    created = create_tables(delta)  # spark-init-delta after a history: only what it lacks
     assert {str(p).removeprefix(f"{delta}/") for p in created} == {t.relative_path for t in TABLES} - written
     for relative in sorted(written):
         assert spark.read.format("delta").load(str(delta / relative)).count() > 0, relative

@@ -9,7 +9,7 @@ from spark_apps.spark_init_delta.create import create_tables
 def common(stack, settings, tmp_path, spark, topic_factory):
     """Settings every job under test shares: its own Delta root (tables created), the running
     Postgres and Kafka, availableNow runs, and an alerts topic of the test's own."""
-    create_tables(spark, str(tmp_path / "delta"))
+    create_tables(tmp_path / "delta")
     return dict(
         _env_file=None,
         delta_root=tmp_path / "delta",

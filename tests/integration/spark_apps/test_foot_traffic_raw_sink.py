@@ -32,7 +32,7 @@ def test_sessions_land_once_and_poison_is_quarantined(stack, settings, spark, to
         topic_foot_traffic=topic_factory("foot_traffic", dead_letters=True),
         topic_foot_traffic_realistic=topic_factory("foot_traffic_realistic", dead_letters=True),
     )
-    create_tables(spark, str(cfg.delta_root))
+    create_tables(cfg.delta_root)
     poison = '{"event_type": "foot_traffic"}'
     send(settings, cfg.topic_foot_traffic, [_session(1), _session(2), _session(1), poison])
     run_once(spark, job, cfg)

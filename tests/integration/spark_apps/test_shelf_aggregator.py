@@ -43,7 +43,7 @@ def aggregator(stack, settings, spark, topic_factory, tmp_path, pg_conn):
     )
     from spark_apps.spark_init_delta.create import create_tables
 
-    create_tables(spark, str(cfg.delta_root))
+    create_tables(cfg.delta_root)
     with pg_conn.cursor() as cur:
         cur.execute(
             "SELECT shelf_id, current_stock, item_weight FROM ref.store_inventory ORDER BY shelf_id LIMIT 2"
