@@ -74,10 +74,8 @@ def build_spark(app_name: str, settings: Settings):
         # partition of each query sizes its own)
         .config("spark.sql.streaming.stateStore.rocksdb.boundedMemoryUsage", "true")
         .config("spark.sql.streaming.stateStore.rocksdb.maxMemoryUsageMB", "64")
-        # no whole-stage code generation: with small micro-batches compiling each plan's Java (Janino,
-        # 15 % of the JVM's samples at 720x) costs more than it saves; measured in the ledger bench,
-        # two runs each: backlog 9,031 against 8,292 events/s, 80 MiB less resident
-        .config("spark.sql.codegen.wholeStage", "false")
+        # whole-stage code generation stays on (the default): off, the ledger bench gained a tenth
+        # (within its noise) and the Spark tests' one-off jobs ran 40 % longer (docs/benchmarks.md)
         # a ledger's micro-batch comes to the driver as one Arrow transfer, not row by row
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
     )

@@ -16,9 +16,8 @@ def test_every_table_created_once_with_the_contract_schema(spark, tmp_path):
     assert sorted(created) == sorted(f"{tmp_path}/{t.relative_path}" for t in TABLES)
     assert create_tables(tmp_path) == []  # existing tables are left alone
     for spec in TABLES:
-        frame = spark.read.format("delta").load(f"{tmp_path}/{spec.relative_path}")
-        assert frame.schema == delta_schema(struct_type(spec.model)), spec.relative_path
-        assert frame.count() == 0
+        schema = spark.read.format("delta").load(f"{tmp_path}/{spec.relative_path}").schema
+        assert schema == delta_schema(struct_type(spec.model)), spec.relative_path
 
 
 def test_processes_creating_the_same_lake_at_once_all_succeed(tmp_path):
