@@ -264,10 +264,16 @@ def mirror_batch(sink: LedgerSink, settings: Settings, records: DataFrame, batch
 
 
 def start_ledger_query(
-    readings: DataFrame, key_column: str, rules: LedgerRules, sink: LedgerSink, settings: Settings
+    readings: DataFrame,
+    key_column: str,
+    rules: LedgerRules,
+    sink: LedgerSink,
+    settings: Settings,
+    producer: Any = None,
 ) -> StreamingQuery:
     """readings: events with key_column, ORDER_COLUMNS and DEDUPE_COLUMNS, as `rules.reading` expects
-    (not deduplicated: the query's LedgerStore drops the copies)."""
+    (not deduplicated: the query's LedgerStore drops the copies). `producer`: the one its batches
+    publish with (made at the first batch when not given)."""
     checkpoint = Path(checkpoint_path(settings, sink.job, sink.query))
     ledgers = checkpoint / "ledgers"
     if _committed_any(str(checkpoint)) and not ledgers.is_dir():
@@ -277,7 +283,7 @@ def start_ledger_query(
         )
     ledgers.mkdir(parents=True, exist_ok=True)
     store = LedgerStore(ledgers, remember_us=settings.dedupe_window_seconds * 1_000_000)
-    batches = LedgerBatches(rules, key_column, sink, settings, store)
+    batches = LedgerBatches(rules, key_column, sink, settings, store, producer)
     return start_batch_query(readings, batches, settings, job=sink.job, query=sink.query, pool=LEDGERS)
 
 
@@ -291,11 +297,14 @@ def start_ledger(
     opening: Sequence[Event],
 ) -> list[StreamingQuery]:
     """The ledger query and the state table's mirror query; before the ledger's first micro-batch
-    the opening balances go to the state topic (and from there to the table)."""
+    the opening balances go to the state topic (and from there to the table), through the producer
+    the ledger's batches then publish with (no Spark job: every ledger does this while the other
+    queries start)."""
+    producer = make_producer(settings, deadline_seconds=60)
     if not _committed_any(checkpoint_path(settings, sink.job, sink.query)):
-        publish_rows(settings, sink, opening)
+        send_events(producer, sink.state_topic, opening)
         log.info("%s: %d opening rows published to %s", sink.job, len(opening), sink.state_topic)
-    ledger = start_ledger_query(readings, key_column, rules, sink, settings)
+    ledger = start_ledger_query(readings, key_column, rules, sink, settings, producer)
     records = read_topic(spark, settings, sink.state_topic, starting_offsets="earliest")
     mirror = start_batch_query(
         records,
@@ -306,18 +315,6 @@ def start_ledger(
         seconds=settings.delta_trigger_seconds,
     )
     return [ledger, mirror]
-
-
-def publish_rows(settings: Settings, sink: LedgerSink, rows: Sequence[Event]) -> None:
-    """Rows to the sink's state topic through the project's producer (no Spark job: at start-up
-    every ledger publishes its opening balances while the other queries start)."""
-    if not rows:
-        return
-    producer = make_producer(settings, deadline_seconds=60)
-    try:
-        send_events(producer, sink.state_topic, rows)
-    finally:
-        producer.close(timeout=5)
 
 
 def _committed_any(checkpoint: str) -> bool:
