@@ -84,7 +84,12 @@ class Settings(BaseSettings):
     spark_master: str = "local[2]"
     # one per core: each stateful partition costs a state store commit per micro-batch
     spark_shuffle_partitions: int = Field(2, ge=2, le=4)
-    spark_driver_memory: str = "768m"  # the heap; ledgers live in Python, the dedupe state in RocksDB
+    # the heap (ledgers live in Python, the dedupe state in RocksDB): a day at 720x keeps about
+    # 230 MiB live after a full collection
+    spark_driver_memory: str = "512m"
+    # The driver JVM's own options. The parallel collector: G1's remembered sets and regions cost
+    # 70 MiB resident beside a 768 MiB heap, and its pauses matter little between micro-batches.
+    spark_jvm_options: str = "-XX:+UseParallelGC"
     spark_trigger_seconds: float = Field(5.0, gt=0)
     # How often the Delta tables nothing waits on (raw events, the state tables' mirrors of their
     # topics) are written: each write costs seconds whatever its size, so they batch more.

@@ -380,8 +380,12 @@ class KafkaConnect(Infra):
         )
 
     def launch(self, settings: Settings, state: Path) -> Launch:
+        # six connectors of small records hold under 100 MiB of live heap; a fixed 512 MiB heap
+        # (the broker's) made the worker the stack's second largest process
         return _kafka_jvm(
-            "org.apache.kafka.connect.cli.ConnectDistributed", state / "connect-distributed.properties"
+            "org.apache.kafka.connect.cli.ConnectDistributed",
+            state / "connect-distributed.properties",
+            heap="256m",
         )
 
     def healthy(self, settings: Settings) -> bool:

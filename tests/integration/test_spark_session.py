@@ -36,3 +36,19 @@ def test_delta_append_is_idempotent_per_batch(spark, tmp_path):
     append_delta(df, path, "job/query", 0)  # the same micro-batch replayed after a crash
     append_delta(df, path, "job/query", 1)
     assert spark.read.format("delta").load(path).count() == 4
+
+
+def test_the_driver_jvm_runs_with_the_configured_heap_and_collector(spark, settings):
+    """SPARK_DRIVER_MEMORY and SPARK_JVM_OPTIONS reach the JVM (set after its start, they would not)."""
+    jvm = spark.sparkContext._jvm
+    arguments = list(jvm.java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments())
+    assert set(settings.spark_jvm_options.split()) <= set(arguments), arguments
+    collectors = [
+        bean.getName() for bean in jvm.java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()
+    ]
+    if "-XX:+UseParallelGC" in settings.spark_jvm_options.split():
+        assert "PS MarkSweep" in collectors, collectors
+    max_heap_mib = jvm.java.lang.Runtime.getRuntime().maxMemory() / 2**20
+    memory = settings.spark_driver_memory.lower()
+    configured_mib = int(memory[:-1]) * {"m": 1, "g": 1024}[memory[-1]]
+    assert 0.8 * configured_mib <= max_heap_mib <= configured_mib, (max_heap_mib, configured_mib)
