@@ -373,6 +373,9 @@ class KafkaConnect(Infra):
                 "rest.advertised.host.name": url.hostname,
                 "rest.advertised.port": url.port,
                 "plugin.path": JARS_DIR / "connect-plugins",
+                # the Debezium plugins list themselves in ServiceLoader manifests: no scan of every
+                # class of their jars (Hibernate's among them) at each start
+                "plugin.discovery": "service_load",
                 "producer.enable.idempotence": "true",
                 "producer.acks": "all",
                 "exactly.once.source.support": "enabled",

@@ -1,4 +1,4 @@
-"""Bring services up in dependency order, wait for health, report status, take them down."""
+"""Bring services up (each once what it depends on is up), wait for health, report status, take them down."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import logging
 import os
 import shutil
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from smart_shelf.postgres_client import drop_cdc
 from smart_shelf.runner.infra import INFRA
 from smart_shelf.runner.manifest import ServiceSpec, load_manifest, with_dependencies
 from smart_shelf.runner.process import Launch, ProcessTable, rss_mib
+from smart_shelf.runner.startup import start_when_ready
 from smart_shelf.runner.watch import RestartBook
 from smart_shelf.settings import Settings
 
@@ -27,6 +29,7 @@ HEALTH_TIMEOUT_SECONDS = {"kafka-connect": 240.0}
 DEFAULT_HEALTH_TIMEOUT = 120.0
 ONESHOT_TIMEOUT = 600.0
 WATCHDOG = "runner-watch"
+NEVER = threading.Event()  # the abort signal of a start that is never abandoned (never set)
 
 
 @dataclass(frozen=True)
@@ -80,15 +83,19 @@ class Supervisor:
         """Start the named services (default: all) and their dependencies; returns what it started.
         Each long-running one is marked wanted: the watchdog starts it again if it exits."""
         specs = with_dependencies(self.manifest, names) if names else self.manifest
-        started: list[str] = []
+        started: list[str] = []  # as each process is launched, so a failure stops the half-started too
         watched = self.long_running()
+
+        def on_started(spec: ServiceSpec, _newly: bool) -> None:
+            if spec in watched:
+                self.restarts.want(spec.name)
+
+        aborted = threading.Event()  # a start failed: the others under way stop waiting
         with self._locked():
             try:
-                for spec in specs:
-                    if self._start_one(spec):
-                        started.append(spec.name)
-                    if spec in watched:
-                        self.restarts.want(spec.name)
+                start_when_ready(
+                    specs, lambda spec: self._start_one(spec, aborted, started), on_started, aborted
+                )
             except BaseException:
                 # Leave nothing half-started behind: stop what this call started, then report.
                 log.error("start-up failed; stopping what was started: %s", ", ".join(started) or "nothing")
@@ -110,9 +117,16 @@ class Supervisor:
         log.info("%s started (pid %d): services that exit are started again; log %s", WATCHDOG, pid,
                  self.table.log_path(WATCHDOG))  # fmt: skip
 
-    def _start_one(self, spec: ServiceSpec) -> bool:
+    def _start_one(
+        self, spec: ServiceSpec, aborted: threading.Event = NEVER, launched: list[str] | None = None
+    ) -> bool:
+        """Start one service; True if this call launched it. `launched` gets its name as soon as its
+        process is launched; `aborted` set makes it give up (its waits, or its start)."""
+        launched = [] if launched is None else launched
+        if aborted.is_set():
+            raise RuntimeError(f"{spec.name} not started: start-up abandoned")
         if spec.infra:
-            return self._start_infra(spec)
+            return self._start_infra(spec, aborted, launched)
         if spec.oneshot:
             launch = self._app_launch(spec)
             t0 = time.monotonic()
@@ -120,21 +134,25 @@ class Supervisor:
             if code != 0:
                 raise RuntimeError(f"{spec.name} exited with {code}; see {self.table.log_path(spec.name)}")
             log.info("%s completed in %.1fs", spec.name, time.monotonic() - t0)
+            launched.append(spec.name)
             return True
         if self.table.pid(spec.name):
             log.info("%s already running", spec.name)
             return False
         pid = self.table.start(spec.name, self._app_launch(spec))
+        launched.append(spec.name)
         log.info("%s started (pid %d), log %s", spec.name, pid, self.table.log_path(spec.name))
         return True
 
-    def _start_infra(self, spec: ServiceSpec) -> bool:
+    def _start_infra(self, spec: ServiceSpec, aborted: threading.Event, launched: list[str]) -> bool:
         infra = INFRA[spec.infra]
         state = infra.state_dir(self.settings.run_dir)
         timeout = HEALTH_TIMEOUT_SECONDS.get(spec.name, DEFAULT_HEALTH_TIMEOUT)
         if infra.external():
             log.info("%s is external (%s is set): waiting for it", spec.name, infra.address_variable)
-            self._wait(spec.name, lambda: infra.healthy(self.settings), timeout, managed=False)
+            self._wait(
+                spec.name, lambda: infra.healthy(self.settings), timeout, managed=False, aborted=aborted
+            )
             return False
         started = False
         if not self.table.pid(spec.name):
@@ -142,11 +160,14 @@ class Supervisor:
             launch = infra.launch(self.settings, state)
             launch = dataclasses.replace(launch, env={**self.env, **launch.env})
             pid = self.table.start(spec.name, launch)
+            launched.append(spec.name)
             log.info("%s started (pid %d), log %s", spec.name, pid, self.table.log_path(spec.name))
             started = True
-        self._wait(spec.name, lambda: infra.ready(self.settings, state), timeout, what="ready")
+        self._wait(
+            spec.name, lambda: infra.ready(self.settings, state), timeout, what="ready", aborted=aborted
+        )
         infra.after_healthy(self.settings, state)
-        self._wait(spec.name, lambda: infra.healthy(self.settings), timeout)
+        self._wait(spec.name, lambda: infra.healthy(self.settings), timeout, aborted=aborted)
         return started
 
     def _wait(
@@ -156,9 +177,12 @@ class Supervisor:
         timeout: float,
         managed: bool = True,
         what: str = "healthy",
+        aborted: threading.Event = NEVER,
     ) -> None:
         t0 = time.monotonic()
         while not check():
+            if aborted.is_set():
+                raise RuntimeError(f"start-up abandoned while {name} was starting")
             if managed and self.table.pid(name) is None:
                 raise RuntimeError(f"{name} exited during start-up; see {self.table.log_path(name)}")
             if time.monotonic() - t0 > timeout:
