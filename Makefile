@@ -5,6 +5,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 RUNNER := $(PY) -m smart_shelf.runner
 PYTEST := $(PY) -m pytest
+# `make test`'s processes side by side: most of a test's time is spent waiting on services and clocks
+TEST_PROCESSES ?= 3
 
 .PHONY: help setup jars data demo up down status logs history compare-policies ml reconcile report reset test test-unit test-integration e2e bench screenshots lint format clean
 
@@ -60,7 +62,7 @@ reset: ## stop everything, wipe data, Delta tables, checkpoints, logs and the CD
 	@$(RUNNER) reset
 
 test: setup ## every test tier against real services (what CI runs)
-	@$(PYTEST) tests
+	@$(PYTEST) -n $(TEST_PROCESSES) --dist loadgroup tests
 
 test-unit: ## the fast tier: pure rules, no services
 	@$(PYTEST) tests/unit

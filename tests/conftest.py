@@ -8,8 +8,12 @@ A test that needs a service and cannot reach it fails: nothing is skipped silent
 
 from __future__ import annotations
 
+import fcntl
 import logging
+import os
+import tempfile
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -29,8 +33,44 @@ INFRA_SERVICES = [
 
 
 SPARK_DEADLINE = pytest.StashKey[float]()
+# A file of the run, named in the environment its worker processes (pytest-xdist) inherit: the first
+# process to need the stack brings it up and lists there what it started; the run stops that at its end.
+STARTED_FILE = "SMART_SHELF_TESTS_STARTED"
+# Tests on the shared Kafka Connect worker run one after another in one process: one of them SIGKILLs it.
+CONNECT_GROUP = "kafka-connect"
+FIRST = "tests/e2e/test_faults.py"
 
 
+def _is_worker(config) -> bool:
+    return hasattr(config, "workerinput")
+
+
+def pytest_configure(config):
+    if not _is_worker(config):
+        handle, path = tempfile.mkstemp(prefix="smart-shelf-tests-", suffix=".started")
+        os.close(handle)
+        os.environ[STARTED_FILE] = path
+
+
+def pytest_unconfigure(config):
+    if _is_worker(config) or STARTED_FILE not in os.environ:
+        return
+    path = Path(os.environ.pop(STARTED_FILE))
+    started = path.read_text().split()[1:]  # after "up"
+    path.unlink()
+    if started:
+        from smart_shelf.runner.supervisor import Supervisor
+
+        Supervisor(get_settings()).down(started)  # only what this run started
+
+
+def _queue_position(item) -> int:
+    if item.nodeid.startswith(FIRST):
+        return 0
+    return 1 if "/tests/unit/" in str(item.path) else 2
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the xdist_group marks set here
 def pytest_collection_modifyitems(config, items):
     # Tests under tests/integration and tests/e2e need the real services.
     for item in items:
@@ -39,6 +79,12 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.integration)
         elif "/tests/e2e/" in path:
             item.add_marker(pytest.mark.e2e)
+        # make test's processes (--dist loadgroup) each take a group at a time: a module (its
+        # module-scoped fixtures built once), or every test on the shared Kafka Connect worker
+        if "connect" in getattr(item, "fixturenames", ()) or "/tests/integration/connect/" in path:
+            item.add_marker(pytest.mark.xdist_group(CONNECT_GROUP))
+        else:
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.partition("::")[0]))
         if "spark" in getattr(item, "fixturenames", ()):
             # the test's timeout becomes the deadline of its Spark work (a thread, see spark_guard);
             # pytest-timeout's signal only comes GRACE_S later, for a test stuck outside Spark
@@ -46,6 +92,9 @@ def pytest_collection_modifyitems(config, items):
             seconds = float(marker.args[0]) if marker and marker.args else float(config.getini("timeout"))
             item.stash[SPARK_DEADLINE] = seconds
             item.add_marker(pytest.mark.timeout(seconds + GRACE_S))
+    # The fault day (a whole stack of its own, the longest test by far) goes first and the unit
+    # modules right after it: the process running the day has only a unit module queued behind it.
+    items.sort(key=_queue_position)
 
 
 @pytest.fixture(scope="session")
@@ -56,16 +105,19 @@ def settings() -> Settings:
 @pytest.fixture(scope="session")
 def stack(settings):
     """The running infrastructure: Redis, Postgres (schema applied), Kafka (topics), Kafka Connect
-    (every connector registered and running)."""
+    (every connector registered and running). Started once for the run, stopped at its end
+    (pytest_unconfigure), whichever of the run's processes gets here first."""
     from smart_shelf.logs import configure_logging
     from smart_shelf.runner.supervisor import Supervisor
 
     configure_logging("INFO")
     supervisor = Supervisor(settings)
-    started = supervisor.up(INFRA_SERVICES)
-    yield supervisor
-    if started:
-        supervisor.down(started)  # only what this run started
+    with open(os.environ[STARTED_FILE], "r+") as listing:
+        fcntl.flock(listing, fcntl.LOCK_EX)  # the run's other processes wait here, then find it up
+        if not listing.read():
+            started = supervisor.up(INFRA_SERVICES)
+            listing.write(" ".join(["up", *started]))  # the one-shots (kafka-init, connect-init...) ran once
+    return supervisor
 
 
 @pytest.fixture

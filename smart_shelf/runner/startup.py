@@ -9,19 +9,16 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from typing import TypeVar
 
 from smart_shelf.runner.manifest import ServiceSpec
 
 STARTING_THREADS = 4  # services starting at once (most of the time in each is a wait)
 
-Result = TypeVar("Result")
-
 
 def start_when_ready(
     specs: list[ServiceSpec],
-    start: Callable[[ServiceSpec], Result],
-    on_started: Callable[[ServiceSpec, Result], None],
+    start: Callable[[ServiceSpec], object],
+    on_started: Callable[[ServiceSpec], None],
     aborted: threading.Event,
     threads: int = STARTING_THREADS,
 ) -> None:
@@ -52,7 +49,7 @@ def start_when_ready(
                     aborted.set()
                     continue
                 done.add(spec.name)
-                on_started(spec, future.result())
+                on_started(spec)
     except BaseException as exc:  # Ctrl-C while waiting
         failure = failure or exc
     finally:

@@ -86,7 +86,7 @@ class Supervisor:
         started: list[str] = []  # as each process is launched, so a failure stops the half-started too
         watched = self.long_running()
 
-        def on_started(spec: ServiceSpec, _newly: bool) -> None:
+        def on_started(spec: ServiceSpec) -> None:
             if spec in watched:
                 self.restarts.want(spec.name)
 

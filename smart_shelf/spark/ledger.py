@@ -232,9 +232,27 @@ class LedgerBatches:
             if events:
                 send_events(self.producer, self.sink.events_topic, events)
         except Exception:
-            self.producer.close(timeout=5)
-            self.producer = None  # the batch fails and runs again, with a new producer
+            self.close()  # the batch fails and runs again, with a new producer
             raise
+
+    def close(self) -> None:
+        if self.producer is not None:
+            self.producer.close(timeout=5)
+            self.producer = None
+
+
+# The batches of each ledger query started in this process, by (job, query): when a failed job starts
+# again, the stopped query's producer (a sender thread and its connections) is closed, not left behind.
+_RUNNING: dict[tuple[str, str], LedgerBatches] = {}
+
+
+def track_running(batches: LedgerBatches) -> LedgerBatches:
+    """Remember `batches` as its ledger's running ones, closing the ones it replaces."""
+    previous = _RUNNING.pop((batches.sink.job, batches.sink.query), None)
+    if previous is not None and previous is not batches:
+        previous.close()
+    _RUNNING[(batches.sink.job, batches.sink.query)] = batches
+    return batches
 
 
 def mirror_batch(sink: LedgerSink, settings: Settings, records: DataFrame, batch_id: int) -> None:
@@ -283,7 +301,7 @@ def start_ledger_query(
         )
     ledgers.mkdir(parents=True, exist_ok=True)
     store = LedgerStore(ledgers, remember_us=settings.dedupe_window_seconds * 1_000_000)
-    batches = LedgerBatches(rules, key_column, sink, settings, store, producer)
+    batches = track_running(LedgerBatches(rules, key_column, sink, settings, store, producer))
     return start_batch_query(readings, batches, settings, job=sink.job, query=sink.query, pool=LEDGERS)
 
 
@@ -301,10 +319,14 @@ def start_ledger(
     the ledger's batches then publish with (no Spark job: every ledger does this while the other
     queries start)."""
     producer = make_producer(settings, deadline_seconds=60)
-    if not _committed_any(checkpoint_path(settings, sink.job, sink.query)):
-        send_events(producer, sink.state_topic, opening)
-        log.info("%s: %d opening rows published to %s", sink.job, len(opening), sink.state_topic)
-    ledger = start_ledger_query(readings, key_column, rules, sink, settings, producer)
+    try:
+        if not _committed_any(checkpoint_path(settings, sink.job, sink.query)):
+            send_events(producer, sink.state_topic, opening)
+            log.info("%s: %d opening rows published to %s", sink.job, len(opening), sink.state_topic)
+        ledger = start_ledger_query(readings, key_column, rules, sink, settings, producer)
+    except Exception:
+        producer.close(timeout=5)  # the job's start is tried again, with a new one
+        raise
     records = read_topic(spark, settings, sink.state_topic, starting_offsets="earliest")
     mirror = start_batch_query(
         records,

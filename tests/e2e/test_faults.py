@@ -86,7 +86,10 @@ def test_a_day_survives_every_process_class_killed_once(tmp_path):
         apps,
         infra=[],
         USE_SIMULATED_TIME="1",
-        TIME_MULTIPLIER="120",  # the kills and restarts fit in the shopping day
+        TIME_MULTIPLIER="240",  # a day in six minutes; the kills and restarts fit in it
+        # a cart's events may wait out an outage this long before the till bills what arrived: the
+        # 90 wall seconds the default three simulated hours give at 120x (Kafka's restart takes 20-30)
+        MAX_SESSION_AGE_SEC="21600",
         SIM_START=DAY_START.isoformat(),
         SIM_DAYS="1",
         DAILY_CUSTOMERS="300",

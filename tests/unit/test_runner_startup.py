@@ -40,7 +40,7 @@ def test_independent_services_start_side_by_side():
     start_when_ready(
         [_spec("kafka"), _spec("postgres")],
         start,
-        lambda spec, _: started.append(spec.name),
+        lambda spec: started.append(spec.name),
         threading.Event(),
     )
     assert sorted(started) == ["kafka", "postgres"]
@@ -63,7 +63,7 @@ def test_a_service_starts_only_after_everything_it_depends_on_has():
         return True
 
     done = []
-    start_when_ready(specs, start, lambda spec, _: done.append(spec.name), threading.Event(), threads=3)
+    start_when_ready(specs, start, lambda spec: done.append(spec.name), threading.Event(), threads=3)
     assert sorted(done) == sorted(s.name for s in specs)
     for spec in specs:
         for dependency in spec.depends_on:
@@ -78,7 +78,7 @@ def test_dependencies_outside_the_list_are_taken_as_up():
     start_when_ready(
         [_spec("bridge", "redis", "kafka-init")],
         lambda spec: True,
-        lambda s, _: done.append(s.name),
+        lambda s: done.append(s.name),
         threading.Event(),
     )
     assert done == ["bridge"]
@@ -106,7 +106,7 @@ def test_after_a_failure_nothing_new_starts_the_others_end_and_the_failure_is_ra
         return True
 
     with pytest.raises(TimeoutError, match="kafka not healthy"):
-        start_when_ready(specs, start, lambda spec, _: done.append(spec.name), aborted)
+        start_when_ready(specs, start, lambda spec: done.append(spec.name), aborted)
     assert done == ["postgres"]  # neither kafka-init (its dependency failed) nor postgres-init started
     assert aborted.is_set()
 
@@ -114,5 +114,5 @@ def test_after_a_failure_nothing_new_starts_the_others_end_and_the_failure_is_ra
 def test_a_dependency_cycle_is_reported_not_waited_on():
     with pytest.raises(RuntimeError, match="never started"):
         start_when_ready(
-            [_spec("a", "b"), _spec("b", "a")], lambda spec: True, lambda s, _: None, threading.Event()
+            [_spec("a", "b"), _spec("b", "a")], lambda spec: True, lambda s: None, threading.Event()
         )

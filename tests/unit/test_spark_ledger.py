@@ -6,7 +6,14 @@ from functools import partial
 import pandas as pd
 
 from smart_shelf.contracts import Alert
-from smart_shelf.spark.ledger import LedgerRules, apply_batch, first_sightings, open_copy
+from smart_shelf.spark.ledger import (
+    LedgerBatches,
+    LedgerRules,
+    apply_batch,
+    first_sightings,
+    open_copy,
+    track_running,
+)
 from spark_apps.shelf_aggregator.job import reading
 from spark_apps.shelf_aggregator.rules import ShelfLedger
 
@@ -109,3 +116,25 @@ def test_the_same_batch_gives_the_same_readings_whatever_its_row_order():
 def test_an_empty_batch_sights_nothing():
     kept, sighted = first_sightings(_records(), {"t/e0": 1})
     assert kept.empty and sighted == {}
+
+
+class _Producer:
+    closed = False
+
+    def close(self, timeout=None):
+        self.closed = True
+
+
+def _batches(job: str, query: str, producer) -> LedgerBatches:
+    sink = type("Sink", (), {"job": job, "query": query})()
+    return LedgerBatches(
+        rules=None, key_column="shelf_id", sink=sink, settings=None, store=None, producer=producer
+    )
+
+
+def test_a_ledger_started_again_closes_the_producer_of_the_one_it_replaces_and_no_other():
+    first, other, again = _Producer(), _Producer(), _Producer()
+    track_running(_batches("job-a", "ledger", first))
+    track_running(_batches("job-b", "ledger", other))
+    track_running(_batches("job-a", "ledger", again))
+    assert (first.closed, other.closed, again.closed) == (True, False, False)
