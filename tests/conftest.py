@@ -38,7 +38,6 @@ SPARK_DEADLINE = pytest.StashKey[float]()
 STARTED_FILE = "SMART_SHELF_TESTS_STARTED"
 # Tests on the shared Kafka Connect worker run one after another in one process: one of them SIGKILLs it.
 CONNECT_GROUP = "kafka-connect"
-FIRST = "tests/e2e/test_faults.py"
 
 
 def _is_worker(config) -> bool:
@@ -64,10 +63,12 @@ def pytest_unconfigure(config):
         Supervisor(get_settings()).down(started)  # only what this run started
 
 
-def _queue_position(item) -> int:
-    if item.nodeid.startswith(FIRST):
-        return 0
-    return 1 if "/tests/unit/" in str(item.path) else 2
+def pytest_xdist_make_scheduler(config, log):
+    if config.getvalue("dist") == "loadgroup":
+        from tests.scheduling import LongestAlone
+
+        return LongestAlone(config, log)
+    return None
 
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the xdist_group marks set here
@@ -92,9 +93,6 @@ def pytest_collection_modifyitems(config, items):
             seconds = float(marker.args[0]) if marker and marker.args else float(config.getini("timeout"))
             item.stash[SPARK_DEADLINE] = seconds
             item.add_marker(pytest.mark.timeout(seconds + GRACE_S))
-    # The fault day (a whole stack of its own, the longest test by far) goes first and the unit
-    # modules right after it: the process running the day has only a unit module queued behind it.
-    items.sort(key=_queue_position)
 
 
 @pytest.fixture(scope="session")

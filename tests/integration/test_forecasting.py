@@ -32,6 +32,9 @@ from tests.integration.private_stack import history_stack
 from tests.integration.spark_apps.ledger_harness import wait_for
 
 DAYS, HOLDOUT = 42, 7  # 28 days of features, a week to learn from, a week held out
+# the first test builds `trained`: 42 simulated days and two trainings, 3 minutes alone and 6 beside
+# make test's other processes (11 with four of them)
+pytestmark = pytest.mark.timeout(1800)
 MODEL = "demand_test"
 
 

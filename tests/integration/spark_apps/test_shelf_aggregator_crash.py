@@ -7,6 +7,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from smart_shelf.contracts import stable_id
 from smart_shelf.kafka_client import make_producer
 from tests.integration.spark_apps.ledger_harness import wait_for
@@ -26,6 +28,7 @@ def _of(stock, shelves):
     return {s: stock[s] for s in shelves}
 
 
+@pytest.mark.timeout(1200)  # 3.5-5 minutes beside make test's other processes
 def test_killed_and_restarted_aggregator_gives_the_same_state(
     stack, settings, spark, topic_factory, pg_conn, tmp_path
 ):
