@@ -138,7 +138,10 @@ def spark(spark_guard, request):
     session = spark_guard.healthy()
     with deadline(session, request.node.stash[SPARK_DEADLINE]) as fired:
         yield session
+    from smart_shelf.spark.ledger import close_running
+
     left = stop_queries(session)
+    close_running()  # the ledgers' producers: left open, they retry the test's deleted topics
     if fired.is_set():
         pytest.fail(
             f"the test's Spark work passed its deadline of {request.node.stash[SPARK_DEADLINE]:.0f} s"

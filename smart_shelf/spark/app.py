@@ -23,6 +23,7 @@ from types import ModuleType
 from smart_shelf.logs import configure_logging
 from smart_shelf.settings import Settings, log_settings
 from smart_shelf.spark import query_progress
+from smart_shelf.spark.ledger import close_running
 from smart_shelf.spark.session import build_spark
 
 log = logging.getLogger(__name__)
@@ -107,6 +108,7 @@ def run_jobs(names: list[str], app_name: str | None = None) -> int:
     for job in jobs:
         for query in job.queries:
             query.stop()
+    close_running()
     spark.stop()
     log.info("stopped")
     return 0

@@ -255,6 +255,13 @@ def track_running(batches: LedgerBatches) -> LedgerBatches:
     return batches
 
 
+def close_running() -> None:
+    """Close the producers of the ledger queries started in this process (once they are stopped)."""
+    while _RUNNING:
+        _, batches = _RUNNING.popitem()
+        batches.close()
+
+
 def mirror_batch(sink: LedgerSink, settings: Settings, records: DataFrame, batch_id: int) -> None:
     """State topic records -> the latest row per table key -> MERGE into the Delta state table, once
     (and upsert into its Postgres copy). A row's records share a topic key, so one partition: the

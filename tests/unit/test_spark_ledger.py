@@ -10,6 +10,7 @@ from smart_shelf.spark.ledger import (
     LedgerBatches,
     LedgerRules,
     apply_batch,
+    close_running,
     first_sightings,
     open_copy,
     track_running,
@@ -138,3 +139,12 @@ def test_a_ledger_started_again_closes_the_producer_of_the_one_it_replaces_and_n
     track_running(_batches("job-b", "ledger", other))
     track_running(_batches("job-a", "ledger", again))
     assert (first.closed, other.closed, again.closed) == (True, False, False)
+
+
+def test_closing_the_running_ledgers_closes_each_producer_once_and_forgets_them():
+    producers = [_Producer(), _Producer()]
+    for n, producer in enumerate(producers):
+        track_running(_batches(f"job-{n}", "ledger", producer))
+    close_running()
+    close_running()  # nothing left: a second call closes nothing
+    assert [p.closed for p in producers] == [True, True]
