@@ -249,7 +249,7 @@ _RUNNING: dict[tuple[str, str], LedgerBatches] = {}
 def track_running(batches: LedgerBatches) -> LedgerBatches:
     """Remember `batches` as its ledger's running ones, closing the ones it replaces."""
     previous = _RUNNING.pop((batches.sink.job, batches.sink.query), None)
-    if previous is not None and previous is not batches:
+    if previous is not None:
         previous.close()
     _RUNNING[(batches.sink.job, batches.sink.query)] = batches
     return batches

@@ -14,6 +14,7 @@ import pytest
 import redis
 
 from simulated_time.clock import SIM_NOW_KEY, SIM_TODAY_KEY, RedisClock
+from tests.integration.spark_apps.ledger_harness import wait_for
 
 TEST_DB = 13
 START = "2026-01-01T07:00:00+00:00"
@@ -75,10 +76,10 @@ def test_clock_advances_at_the_multiplier_and_resumes_after_restart(settings, cl
     stopped_at = datetime.fromisoformat(stopped_raw)
     proc = _start(settings, multiplier=3600)
     try:
-        # the restarted clock's first moments (its start, imports included, can take seconds on a busy machine)
-        deadline = time.monotonic() + 30
-        while clock_db.get(SIM_NOW_KEY) == stopped_raw and time.monotonic() < deadline:
-            time.sleep(0.05)
+        # the restarted clock's first tick (its start, imports included, can take seconds on a busy machine)
+        wait_for(
+            lambda: clock_db.get(SIM_NOW_KEY) != stopped_raw, 30, "the restarted clock's first tick", 0.05
+        )
         resumed = datetime.fromisoformat(clock_db.get(SIM_NOW_KEY))
     finally:
         _stop(proc)
