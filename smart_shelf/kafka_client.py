@@ -9,9 +9,11 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable
+from typing import TypeVar
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.errors import KafkaConnectionError, KafkaTimeoutError, NoBrokersAvailable
+from pydantic import BaseModel
 
 from smart_shelf.retry import retry
 from smart_shelf.settings import Settings
@@ -19,6 +21,7 @@ from smart_shelf.settings import Settings
 log = logging.getLogger(__name__)
 # A broker that is down or not yet up; configuration errors are not retried.
 _RETRYABLE = (NoBrokersAvailable, KafkaConnectionError, KafkaTimeoutError, OSError)
+Row = TypeVar("Row", bound=BaseModel)
 
 
 def _encode(value: str | bytes | dict | None) -> bytes | None:
@@ -159,3 +162,8 @@ def read_compacted(settings: Settings, topic: str, timeout_s: float = 60.0) -> d
         return latest
     finally:
         consumer.close()
+
+
+def latest_rows(settings: Settings, topic: str, model: type[Row]) -> list[Row]:
+    """The latest value of every key of a compacted state topic, as `model` rows (read_compacted)."""
+    return [model.model_validate_json(value) for value in read_compacted(settings, topic).values()]

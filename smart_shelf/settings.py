@@ -338,6 +338,7 @@ class SupplierManagerSettings(ClockJobSettings):
 
     topic_wh_supplier_plan: str = "wh_supplier_plan"
     topic_wh_events: str = "wh_events"
+    topic_wh_state: str = "wh_state"  # the warehouse stock a delivery must fit in
     cutoff_dows: str = "6,1,3"
     cutoff_hour: int = Field(12, ge=0, le=23)
     cutoff_minute: int = Field(0, ge=0, le=59)

@@ -15,7 +15,7 @@ from datetime import datetime
 from pyspark.sql import SparkSession
 
 from smart_shelf.contracts import ShelfBatchState
-from smart_shelf.kafka_client import make_producer, read_compacted, send_events
+from smart_shelf.kafka_client import latest_rows, make_producer, send_events
 from smart_shelf.settings import DailyDiscountSettings
 from smart_shelf.spark.clock import ClockJob, ScheduledRuns, start_clock_query
 from smart_shelf.spark.ops_tables import write_rows
@@ -28,10 +28,9 @@ SETTINGS = DailyDiscountSettings
 
 def store_batches(settings, topic: str) -> list[BatchStock]:
     """Every store batch with stock, as the batch ledger's compacted topic says now."""
-    rows = [ShelfBatchState.model_validate_json(v) for v in read_compacted(settings, topic).values()]
     return [
         BatchStock(r.shelf_id, r.batch_code, r.expiry_date, r.batch_quantity_store)
-        for r in rows
+        for r in latest_rows(settings, topic, ShelfBatchState)
         if r.batch_quantity_store > 0
     ]
 

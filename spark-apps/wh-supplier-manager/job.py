@@ -1,7 +1,8 @@
 """wh-supplier-manager: the supplier cycle on the simulated clock.
 
 At each cutoff (CUTOFF_DOWS at CUTOFF_HOUR:CUTOFF_MINUTE; reference Sun, Tue, Thu 12:00) the pending
-supplier plans (delta/ops/wh_supplier_plan) become orders for the next delivery slot, written to
+supplier plans (the latest value of each on `wh_supplier_plan`, as fresh as the alert engine and
+the inference service that write them) become orders for the next delivery slot, written to
 delta/ops/wh_supplier_orders and Postgres ops.wh_supplier_orders; the plans move to issued on
 `wh_supplier_plan`. At each delivery slot (DELIVERY_DOWS at DELIVERY_HOUR:DELIVERY_MINUTE; reference
 Mon, Wed, Fri 08:00) the orders due are received: a `wh_in` event with a new batch per order on
@@ -13,12 +14,14 @@ repeated after a crash rewrites the same keys and sends the same event ids.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, time, timedelta
 
-from pyspark.sql import Column, SparkSession
+from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
-from smart_shelf.kafka_client import make_producer, send_events
+from smart_shelf.contracts import WarehouseState, WarehouseSupplierPlan
+from smart_shelf.kafka_client import latest_rows, make_producer, send_events
 from smart_shelf.postgres_client import fetch_rows
 from smart_shelf.settings import SupplierManagerSettings
 from smart_shelf.spark.clock import ClockJob, ScheduledRuns, start_clock_query
@@ -30,6 +33,15 @@ from store_data.catalogue import PERISHABLE
 log = logging.getLogger(__name__)
 JOB = "wh-supplier-manager"
 SETTINGS = SupplierManagerSettings
+PlanFilter = Callable[[WarehouseSupplierPlan], bool]
+
+
+def every_plan(_plan: WarehouseSupplierPlan) -> bool:
+    return True
+
+
+def no_plan(_plan: WarehouseSupplierPlan) -> bool:
+    return False
 
 
 def calendar(settings: SupplierManagerSettings) -> SupplierCalendar:
@@ -74,16 +86,21 @@ class SupplierCycle:
         if self.runs.pending(f"delivery:{delivery.isoformat()}"):
             self.deliver(delivery)
 
-    def plans_to_order(self, cutoff: datetime, now: datetime) -> Column | None:
+    def plans(self) -> list[WarehouseSupplierPlan]:
+        """Every plan as its topic says now: a Delta mirror of it lags by its trigger (hours of
+        simulated time at high multipliers), which would push the latest plans to a later cutoff."""
+        return latest_rows(self.settings, self.settings.topic_wh_supplier_plan, WarehouseSupplierPlan)
+
+    def plans_to_order(self, cutoff: datetime, now: datetime) -> PlanFilter | None:
         """Which pending plans the cutoff orders; None: not yet.
 
         ORDER_POLICY=rule: every pending plan. ORDER_POLICY=ml: only the inference service's plans for
-        this cutoff (those made at its run), and the cutoff waits until they are recorded (they travel
-        through wh-alert-engine, which may lag) for up to FORECAST_WAIT_MINUTES of simulated time, then
-        orders those there are and says what was missing. A refused run, or none at all: no order
+        this cutoff (those made at its run), and the cutoff waits until they are all on the plans'
+        topic (the service may still be sending them) for up to FORECAST_WAIT_MINUTES of simulated
+        time, then orders those there are and says what was missing. A refused run, or none at all: no order
         from the model, so none at all (a plan left pending from before the switch is not ordered)."""
         if self.settings.order_policy != "ml":
-            return F.lit(True)
+            return every_plan
         runs = fetch_rows(
             self.settings,
             "SELECT status, orders, ran_at, reason FROM analytics.ml_inference_runs WHERE cutoff_ts = %s "
@@ -93,30 +110,24 @@ class SupplierCycle:
         late = now - cutoff >= timedelta(minutes=self.settings.forecast_wait_minutes)
         if runs and (runs[0]["status"] != "ok" or runs[0]["orders"] == 0):
             log.warning("cutoff %s: no orders from the model: %s", cutoff.isoformat(), runs[0]["reason"])
-            return F.lit(False)
+            return no_plan
         if runs:
-            made = F.col("created_at") == runs[0]["ran_at"]
-            recorded = len(read_rows(self.spark, self.settings, "ops", "wh_supplier_plan", made))
+            ran_at = runs[0]["ran_at"]
+            made = lambda plan: plan.created_at == ran_at  # noqa: E731
+            recorded = sum(1 for plan in self.plans() if made(plan))
             if recorded >= runs[0]["orders"]:
                 return made
             what, which = f"{recorded} of the forecast's {runs[0]['orders']} plans recorded", made
         else:
-            what, which = "no inference run for it", F.lit(False)
+            what, which = "no inference run for it", no_plan
         if late:
             log.warning("cutoff %s: %s after %s; ordering those", cutoff.isoformat(), what, now - cutoff)
             return which
         log.info("cutoff %s: %s yet; waiting", cutoff.isoformat(), what)
         return None
 
-    def cutoff(self, cutoff: datetime, which: Column | None = None) -> None:
-        pending = F.col("status") == "pending"
-        plans = read_rows(
-            self.spark,
-            self.settings,
-            "ops",
-            "wh_supplier_plan",
-            pending if which is None else pending & which,
-        )
+    def cutoff(self, cutoff: datetime, which: PlanFilter = every_plan) -> None:
+        plans = [plan for plan in self.plans() if plan.status == "pending" and which(plan)]
         placed = orders_at_cutoff(plans, cutoff, self.calendar.delivery_for(cutoff))
         orders = [order for order, _ in placed]
         write_rows(
@@ -135,14 +146,9 @@ class SupplierCycle:
         )  # fmt: skip
         stock = {
             s.shelf_id: s.wh_current_stock
-            for s in read_rows(self.spark, self.settings, "cleansed", "wh_state")
+            for s in latest_rows(self.settings, self.settings.topic_wh_state, WarehouseState)
         }
-        plans = {
-            p.supplier_plan_id: p
-            for p in read_rows(
-                self.spark, self.settings, "ops", "wh_supplier_plan", F.col("status") == "issued"
-            )
-        }
+        plans = {p.supplier_plan_id: p for p in self.plans() if p.status == "issued"}
         seed = self.settings.data_seed
         received = [receive(o, stock.get(o.shelf_id, 0), self.products[o.shelf_id], slot, seed) for o in due]
         send_events(

@@ -57,6 +57,9 @@ def supplier_cycle_settings(common: dict, topic_factory, **engine) -> tuple[dict
         **common, topic_wh_state=topics["wh_state"], topic_wh_supplier_plan=topics["plans"], **engine
     )
     manager_cfg = s.SupplierManagerSettings(
-        **common, topic_wh_supplier_plan=topics["plans"], topic_wh_events=topics["wh_events"]
+        **common,
+        topic_wh_supplier_plan=topics["plans"],
+        topic_wh_events=topics["wh_events"],
+        topic_wh_state=topics["wh_state"],
     )
     return topics, engine_cfg, manager_cfg

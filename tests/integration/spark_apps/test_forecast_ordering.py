@@ -17,7 +17,7 @@ from smart_shelf.forecast.planning import Proposal, supplier_plan
 from smart_shelf.history.record import Lake
 from smart_shelf.kafka_client import make_producer, send_events
 from smart_shelf.redis_client import connect_redis, lost_sales_key
-from smart_shelf.spark.ops_tables import frame_of, write_rows
+from smart_shelf.spark.ops_tables import frame_of
 from spark_apps.shelf_daily_features.job import ShelfDaily
 from spark_apps.wh_supplier_manager.job import SupplierCycle
 from tests.conftest import consume_all
@@ -55,31 +55,19 @@ def test_with_order_policy_ml_the_forecast_s_plan_is_the_one_ordered(
     assert opened["event_type"] == "supplier_request"
     assert len(consume_all(settings, topics["plans"], 1, timeout_s=5)) == 0
 
-    # the inference service's plan for Sunday's cutoff, sent at 11:30: recorded where the manager reads
+    # the inference service's run for Sunday's cutoff, at 11:30: one plan, not on its topic yet
     proposal = Proposal(shelf, CUTOFF.date().isoformat(), (3.0, 3.0, 3.0), 2 * batch)
     plan = supplier_plan(proposal, CUTOFF, batch, CUTOFF - timedelta(minutes=30))
-    producer = make_producer(settings)
-    send_events(producer, topics["plans"], [plan])
-    producer.close()
     with pg_conn, pg_conn.cursor() as cur:  # the inference service's record of the run
         cur.execute(
             "INSERT INTO analytics.ml_inference_runs (model_name, cutoff_ts, ran_at, status, reason,"
             " order_policy, orders) VALUES ('demand_test', %s, %s, 'ok', 'test', 'ml', 1)",
             (CUTOFF, plan.created_at),
         )
-    # the cutoff comes before the engine has recorded the plan: it waits for it, ordering nothing
+    # the cutoff comes before the plan is on the topic: it waits for it, ordering nothing
     SupplierCycle(spark, manager_cfg).tick(CUTOFF)
     assert delta_rows(spark, str(common["delta_root"] / "ops" / "wh_supplier_orders")) == []
-    run_once(spark, wh_alert_engine, engine_cfg)
-    plans = str(common["delta_root"] / "ops" / "wh_supplier_plan")
-    (recorded,) = delta_rows(spark, plans)
-    assert (recorded.supplier_plan_id, recorded.status, recorded.suggested_qty) == (
-        plan.supplier_plan_id,
-        "pending",
-        2 * batch,
-    )
-
-    # a plan left pending from before the switch to `ml`, for another product: not the model's
+    # the plan, and one left pending from before the switch to `ml`, for another product: not the model's
     leftover = plan.model_copy(
         update={
             "supplier_plan_id": "left-over",
@@ -88,7 +76,9 @@ def test_with_order_policy_ml_the_forecast_s_plan_is_the_one_ordered(
             "updated_at": SATURDAY,
         }
     )
-    write_rows(spark, manager_cfg, "ops", "wh_supplier_plan", [leftover], app_id="test/leftover", version=1)
+    producer = make_producer(settings)
+    send_events(producer, topics["plans"], [leftover, plan])
+    producer.close()
 
     # then Sunday's cutoff orders the forecast's quantity, once, and nothing else
     SupplierCycle(spark, manager_cfg).tick(CUTOFF + timedelta(minutes=5))
@@ -100,7 +90,10 @@ def test_with_order_policy_ml_the_forecast_s_plan_is_the_one_ordered(
         plan.supplier_plan_id,
     )
     run_once(spark, wh_alert_engine, engine_cfg)  # the engine follows the plan to issued: no other
-    issued = {p.supplier_plan_id: p for p in delta_rows(spark, plans)}
+    issued = {
+        p.supplier_plan_id: p
+        for p in delta_rows(spark, str(common["delta_root"] / "ops" / "wh_supplier_plan"))
+    }
     assert issued[plan.supplier_plan_id].status == "issued"
     assert issued[plan.supplier_plan_id].order_id == order.order_id
     assert issued["left-over"].status == "pending"
