@@ -367,15 +367,19 @@ class Operations:
 
     def _supply(self, shelf: str, reading: OpsReading) -> None:
         for plan in self._plans_after(self.ledgers.supplier_watches.get(shelf), reading):
-            self._supplier_plans[plan.supplier_plan_id] = plan
-            self.out.row("wh_supplier_plan", plan)
+            self._record_supplier_plan(plan)
 
     def _supplier_plan(self, plan: WarehouseSupplierPlan) -> None:
-        self._supplier_plans[plan.supplier_plan_id] = plan
+        self._record_supplier_plan(plan)
+        self._supply(plan.shelf_id, OpsReading("plan", plan.updated_at, plan.model_dump(mode="json")))
+
+    def _record_supplier_plan(self, plan: WarehouseSupplierPlan) -> None:
+        """Written out, and kept while a cutoff or a delivery may still need it."""
         self.out.row("wh_supplier_plan", plan)
         if plan.status == "completed":
-            del self._supplier_plans[plan.supplier_plan_id]
-        self._supply(plan.shelf_id, OpsReading("plan", plan.updated_at, plan.model_dump(mode="json")))
+            self._supplier_plans.pop(plan.supplier_plan_id, None)
+        else:
+            self._supplier_plans[plan.supplier_plan_id] = plan
 
     def _alerts(self, alerts: list[Alert]) -> None:
         for alert in alerts:

@@ -97,6 +97,11 @@ class SupplierWatch:
         if not advances(plan["status"], body["status"]):
             return []
         plan.update(status=body["status"], order_id=body.get("order_id"), updated_at=body["updated_at"])
+        if not self.makes_plans:
+            # an adopted plan was recorded by this watch, maybe after wh-supplier-manager had already
+            # ordered it (the cutoff reads the topic, which the forecast writes first): the move is
+            # recorded again, so the topic's last word on the plan is never the older one
+            self.changed_plans.append(WarehouseSupplierPlan.model_validate(body))
         if body["status"] in FINAL_STATUSES:
             self.wait_for_received = plan["received_before"] + int(body.get("received_qty") or 0)
             self.plan, self.wait_for_state = None, now

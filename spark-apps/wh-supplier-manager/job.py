@@ -87,8 +87,9 @@ class SupplierCycle:
             self.deliver(delivery)
 
     def plans(self) -> list[WarehouseSupplierPlan]:
-        """Every plan as its topic says now: a Delta mirror of it lags by its trigger (hours of
-        simulated time at high multipliers), which would push the latest plans to a later cutoff."""
+        """Each product's latest plan as its topic says now (the topic is keyed by product): the Delta
+        mirror lags by its trigger (hours of simulated time at high multipliers), which would push
+        the latest plans to a later cutoff."""
         return latest_rows(self.settings, self.settings.topic_wh_supplier_plan, WarehouseSupplierPlan)
 
     def plans_to_order(self, cutoff: datetime, now: datetime) -> PlanFilter | None:
@@ -148,7 +149,14 @@ class SupplierCycle:
             s.shelf_id: s.wh_current_stock
             for s in latest_rows(self.settings, self.settings.topic_wh_state, WarehouseState)
         }
-        plans = {p.supplier_plan_id: p for p in self.plans() if p.status == "issued"}
+        # the plans by id, from their table: the topic keeps one plan per product (its key), and a
+        # forecast's next plan may follow an issued one before it is delivered
+        plans = {
+            p.supplier_plan_id: p
+            for p in read_rows(
+                self.spark, self.settings, "ops", "wh_supplier_plan", F.col("status") == "issued"
+            )
+        }
         seed = self.settings.data_seed
         received = [receive(o, stock.get(o.shelf_id, 0), self.products[o.shelf_id], slot, seed) for o in due]
         send_events(

@@ -94,7 +94,7 @@ def test_a_day_survives_every_process_class_killed_once(tmp_path):
         SIM_DAYS="1",
         DAILY_CUSTOMERS="300",
         SPARK_TRIGGER_SECONDS="2",
-        DELTA_TRIGGER_SECONDS="5",
+        DELTA_TRIGGER_SECONDS="30",
         SEND_TIMEOUT_S="10",
         RETRY_MAX_SECONDS="5",
     )

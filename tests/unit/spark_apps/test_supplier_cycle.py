@@ -78,6 +78,21 @@ def test_with_order_policy_ml_the_watch_alerts_but_plans_only_the_forecast_s_ord
     assert restored.plan["status"] == "issued" and not restored.makes_plans
 
 
+def test_with_order_policy_ml_a_plan_ordered_before_the_watch_recorded_it_ends_as_ordered():
+    """The cutoff reads the plans' topic, where the forecast's plan is before the watch records it:
+    each move of the plan is recorded after it, so the watch's record is never the topic's last word."""
+    watch = SupplierWatch("S1", WarehousePolicy(240, 24, 12), makes_plans=False)
+    forecast = _plan("S1", 48).model_dump(mode="json")
+    issued = {**forecast, "status": "issued", "order_id": "o1", "updated_at": CUTOFF.isoformat()}
+    watch.apply(OpsReading("plan", T0, forecast))
+    watch.apply(OpsReading("plan", CUTOFF, issued))
+    watch.apply(OpsReading("plan", T0, forecast))  # its own record, read back after the order: ignored
+    assert [(p.status, p.order_id) for p in watch.changed()] == [("pending", None), ("issued", "o1")]
+    completed = {**issued, "status": "completed", "received_qty": 48, "updated_at": DELIVERY.isoformat()}
+    watch.apply(OpsReading("plan", DELIVERY, completed))
+    assert watch.changed()[-1] == WarehouseSupplierPlan.model_validate(completed) and watch.plan is None
+
+
 def test_with_order_policy_rule_a_pending_plan_of_another_writer_is_not_taken():
     watch = _watch()
     watch.apply(wh(50))
