@@ -82,6 +82,7 @@ def run_jobs(names: list[str], app_name: str | None = None) -> int:
     log.info("running %s: %d queries", ", ".join(j.name for j in jobs), sum(len(j.queries) for j in jobs))
     next_report = time.monotonic() + first.spark_progress_seconds
     since = datetime.now(UTC)
+    compiled = Compilations(spark)
     next_publish = time.monotonic() + PUBLISH_EVERY_S
     while not stopping:
         if time.monotonic() >= next_report:
@@ -89,7 +90,7 @@ def run_jobs(names: list[str], app_name: str | None = None) -> int:
             queries = [q for job in jobs for q in job.queries]
             for query in queries:
                 _report(query)
-            since = _report_busy(queries, since)
+            since = _report_busy(queries, since, compiled)
         if time.monotonic() >= next_publish:
             next_publish = time.monotonic() + PUBLISH_EVERY_S
             _publish(first, [q for job in jobs for q in job.queries])
@@ -133,9 +134,10 @@ def _report(query) -> None:
     )
 
 
-def _report_busy(queries: list, since: datetime) -> datetime:
+def _report_busy(queries: list, since: datetime, compiled: Compilations) -> datetime:
     """One line: the queries that spent most time in micro-batches since `since`, the profile of
-    where the application's time goes. Returns the start of the next interval."""
+    where the application's time goes, and the code Spark generated and compiled meanwhile. Returns
+    the start of the next interval."""
     now = datetime.now(UTC)
     busy = sorted(
         ((query_progress.busy_seconds(q.recentProgress, since), q.name) for q in queries if q.isActive),
@@ -143,12 +145,36 @@ def _report_busy(queries: list, since: datetime) -> datetime:
     )
     total = sum(seconds for seconds, _ in busy)
     log.info(
-        "busy %.0f s in micro-batches over the last %.0f s; most: %s",
+        "busy %.0f s in micro-batches over the last %.0f s (%s); most: %s",
         total,
         (now - since).total_seconds(),
+        compiled.since_last(),
         ", ".join(f"{name} {seconds:.0f} s" for seconds, name in busy[:6] if seconds),
     )
     return now
+
+
+class Compilations:
+    """How many classes Spark's code generation compiled (Janino) and how long that took, from its
+    metrics: a micro-batch whose plan is not in the compiled-class cache compiles again."""
+
+    def __init__(self, spark):
+        self._metric = spark.sparkContext._jvm.org.apache.spark.metrics.source.CodegenMetrics
+        self._count, self._ms = self._read()
+
+    def _read(self) -> tuple[int, float]:
+        histogram = self._metric.METRIC_COMPILATION_TIME()
+        count = histogram.getCount()
+        return count, count * histogram.getSnapshot().getMean()
+
+    def since_last(self) -> str:
+        try:
+            count, ms = self._read()
+        except Exception as exc:  # noqa: BLE001 - a diagnostic; never stops the application
+            return f"compilations unknown: {exc}"
+        line = f"{count - self._count} classes compiled in {max(0.0, ms - self._ms) / 1000:.1f} s"
+        self._count, self._ms = count, ms
+        return line
 
 
 def _publish(settings: Settings, queries: list) -> None:

@@ -81,6 +81,10 @@ def build_spark(app_name: str, settings: Settings):
         # partition of each query sizes its own)
         .config("spark.sql.streaming.stateStore.rocksdb.boundedMemoryUsage", "true")
         .config("spark.sql.streaming.stateStore.rocksdb.maxMemoryUsageMB", "64")
+        # the classes code generation compiled, kept for the plans that come again (each query's
+        # micro-batches): the default 100 is fewer than the application's 25 queries use, so every
+        # batch compiled its classes again, about 15 a second at 240x (now about one)
+        .config("spark.sql.codegen.cache.maxEntries", "5000")
         # whole-stage code generation stays on (the default): off, the ledger bench gained a tenth
         # (within its noise) and the Spark tests' one-off jobs ran 40 % longer (docs/benchmarks.md)
         # a ledger's micro-batch comes to the driver as one Arrow transfer, not row by row
