@@ -155,25 +155,23 @@ def _report_busy(queries: list, since: datetime, compiled: Compilations) -> date
 
 
 class Compilations:
-    """How many classes Spark's code generation compiled (Janino) and how long that took, from its
-    metrics: a micro-batch whose plan is not in the compiled-class cache compiles again."""
+    """How many classes Spark's code generation compiled (Janino), from its metrics: a micro-batch
+    whose plan's classes are not in the cache of compiled classes compiles them again."""
 
     def __init__(self, spark):
         self._metric = spark.sparkContext._jvm.org.apache.spark.metrics.source.CodegenMetrics
-        self._count, self._ms = self._read()
+        self._count = self._read()
 
-    def _read(self) -> tuple[int, float]:
-        histogram = self._metric.METRIC_COMPILATION_TIME()
-        count = histogram.getCount()
-        return count, count * histogram.getSnapshot().getMean()
+    def _read(self) -> int:
+        return self._metric.METRIC_COMPILATION_TIME().getCount()
 
     def since_last(self) -> str:
         try:
-            count, ms = self._read()
+            count = self._read()
         except Exception as exc:  # noqa: BLE001 - a diagnostic; never stops the application
-            return f"compilations unknown: {exc}"
-        line = f"{count - self._count} classes compiled in {max(0.0, ms - self._ms) / 1000:.1f} s"
-        self._count, self._ms = count, ms
+            return f"classes compiled: unknown ({exc})"
+        line = f"{count - self._count} classes compiled"
+        self._count = count
         return line
 
 

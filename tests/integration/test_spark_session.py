@@ -52,3 +52,19 @@ def test_the_driver_jvm_runs_with_the_configured_heap_and_collector(spark, setti
     memory = settings.spark_driver_memory.lower()
     configured_mib = int(memory[:-1]) * {"m": 1, "g": 1024}[memory[-1]]
     assert 0.8 * configured_mib <= max_heap_mib <= configured_mib, (max_heap_mib, configured_mib)
+
+
+def test_compiled_classes_are_kept_for_plans_that_come_again(spark):
+    """A streaming application runs the same plans every micro-batch: once compiled, their classes
+    are reused, also when there are more of them than Spark's default cache keeps (100)."""
+    from smart_shelf.spark.app import Compilations
+
+    def run_plans():
+        for k in range(1, 81):  # each its own code: the literal is compiled into it
+            spark.range(50).where(f"id % {k + 1} = 1").selectExpr(f"id * {k} + {k} AS x").collect()
+
+    compiled = Compilations(spark)
+    run_plans()
+    first = int(compiled.since_last().split()[0])
+    run_plans()
+    assert first > 100 and compiled.since_last() == "0 classes compiled", first
