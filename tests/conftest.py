@@ -38,10 +38,6 @@ SPARK_DEADLINE = pytest.StashKey[float]()
 STARTED_FILE = "SMART_SHELF_TESTS_STARTED"
 # Tests on the shared Kafka Connect worker run one after another in one process: one of them SIGKILLs it.
 CONNECT_GROUP = "kafka-connect"
-# The tests' Spark JVMs (each process's session, the applications tests start) live for seconds to
-# minutes and run many different one-off jobs: with the JIT's optimising compiler they spent two
-# thirds of their CPU compiling (C2); the quick compiler alone is enough for them.
-TEST_JVM_OPTIONS = "-XX:TieredStopAtLevel=1"
 
 
 def _is_worker(config) -> bool:
@@ -50,9 +46,6 @@ def _is_worker(config) -> bool:
 
 def pytest_configure(config):
     if not _is_worker(config):
-        if "SPARK_JVM_OPTIONS" not in os.environ:  # inherited by the workers and what tests start
-            default = Settings.model_fields["spark_jvm_options"].default
-            os.environ["SPARK_JVM_OPTIONS"] = f"{default} {TEST_JVM_OPTIONS}"
         handle, path = tempfile.mkstemp(prefix="smart-shelf-tests-", suffix=".started")
         os.close(handle)
         os.environ[STARTED_FILE] = path
