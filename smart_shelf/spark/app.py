@@ -160,7 +160,8 @@ class Compilations:
 
     def __init__(self, spark):
         self._metric = spark.sparkContext._jvm.org.apache.spark.metrics.source.CodegenMetrics
-        self._count = self._read()
+        self._count = 0
+        self.since_last()  # counted from here; a Spark without the metric says so in the line
 
     def _read(self) -> int:
         return self._metric.METRIC_COMPILATION_TIME().getCount()
