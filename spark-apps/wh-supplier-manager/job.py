@@ -79,9 +79,10 @@ class SupplierCycle:
     def tick(self, now: datetime) -> None:
         cutoff = self.calendar.latest_cutoff(now)
         if self.runs.pending(f"cutoff:{cutoff.isoformat()}"):
-            which = self.plans_to_order(cutoff, now)
+            plans = self.plans()  # one read of the topic serves the wait and the orders
+            which = self.plans_to_order(cutoff, now, plans)
             if which is not None:
-                self.cutoff(cutoff, which)
+                self.cutoff(cutoff, plans, which)
         delivery = self.calendar.latest_delivery(now)
         if self.runs.pending(f"delivery:{delivery.isoformat()}"):
             self.deliver(delivery)
@@ -92,7 +93,9 @@ class SupplierCycle:
         the latest plans to a later cutoff."""
         return latest_rows(self.settings, self.settings.topic_wh_supplier_plan, WarehouseSupplierPlan)
 
-    def plans_to_order(self, cutoff: datetime, now: datetime) -> PlanFilter | None:
+    def plans_to_order(
+        self, cutoff: datetime, now: datetime, plans: list[WarehouseSupplierPlan]
+    ) -> PlanFilter | None:
         """Which pending plans the cutoff orders; None: not yet.
 
         ORDER_POLICY=rule: every pending plan. ORDER_POLICY=ml: only the inference service's plans for
@@ -115,7 +118,7 @@ class SupplierCycle:
         if runs:
             ran_at = runs[0]["ran_at"]
             made = lambda plan: plan.created_at == ran_at  # noqa: E731
-            recorded = sum(1 for plan in self.plans() if made(plan))
+            recorded = sum(1 for plan in plans if made(plan))
             if recorded >= runs[0]["orders"]:
                 return made
             what, which = f"{recorded} of the forecast's {runs[0]['orders']} plans recorded", made
@@ -127,9 +130,9 @@ class SupplierCycle:
         log.info("cutoff %s: %s yet; waiting", cutoff.isoformat(), what)
         return None
 
-    def cutoff(self, cutoff: datetime, which: PlanFilter = every_plan) -> None:
-        plans = [plan for plan in self.plans() if plan.status == "pending" and which(plan)]
-        placed = orders_at_cutoff(plans, cutoff, self.calendar.delivery_for(cutoff))
+    def cutoff(self, cutoff: datetime, plans: list[WarehouseSupplierPlan], which: PlanFilter) -> None:
+        pending = [plan for plan in plans if plan.status == "pending" and which(plan)]
+        placed = orders_at_cutoff(pending, cutoff, self.calendar.delivery_for(cutoff))
         orders = [order for order, _ in placed]
         write_rows(
             self.spark, self.settings, "ops", "wh_supplier_orders", orders,
