@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
+from pyspark.sql import types as T
 
 from smart_shelf import delta_tables
 from smart_shelf.contracts import Event
@@ -35,7 +36,7 @@ from smart_shelf.spark.ledger import (
     utc,
 )
 from smart_shelf.spark.raw_sink import parsed_stream
-from smart_shelf.spark.schemas import struct_type
+from smart_shelf.spark.schemas import local_frame, struct_type
 from smart_shelf.spark.session import delta_path
 from smart_shelf.store.policies import DELETED
 from smart_shelf.store.readings import OpsReading
@@ -73,7 +74,7 @@ def readings(spark: SparkSession, settings: Settings, feeds: list[Feed]) -> Data
     return union.select(*FEED_COLUMNS)
 
 
-SHELF_SCOPE_SCHEMA = "scope_shelf string, scope_category string, scope_subcategory string"
+SHELF_SCOPE = ("scope_shelf", "scope_category", "scope_subcategory")
 
 
 def policy_feed(
@@ -87,7 +88,8 @@ def policy_feed(
         F.from_json("value", struct_type(model)).alias("p"), "key", "value", "partition", "offset", "kafka_ts"
     )
     tombstone = F.col("value").isNull()
-    known = spark.createDataFrame(shelves, SHELF_SCOPE_SCHEMA)
+    scopes = T.StructType([T.StructField(name, T.StringType()) for name in SHELF_SCOPE])
+    known = local_frame(spark, [dict(zip(SHELF_SCOPE, shelf, strict=True)) for shelf in shelves], scopes)
 
     def unset_or(field: str, column: str) -> Column:
         return F.col(f"p.{field}").isNull() | (F.col(f"p.{field}") == F.col(column))

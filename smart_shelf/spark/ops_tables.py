@@ -17,7 +17,7 @@ from smart_shelf.contracts import Event
 from smart_shelf.settings import Settings
 from smart_shelf.spark.delta_io import upsert
 from smart_shelf.spark.io import upsert_postgres
-from smart_shelf.spark.schemas import struct_type
+from smart_shelf.spark.schemas import local_frame, struct_type
 from smart_shelf.spark.session import delta_path
 
 
@@ -33,7 +33,7 @@ def read_rows(
 
 
 def frame_of(spark: SparkSession, rows: Sequence[Event], model: type[Event]) -> DataFrame:
-    return spark.createDataFrame([r.model_dump() for r in rows], struct_type(model))
+    return local_frame(spark, [r.model_dump(mode="json") for r in rows], struct_type(model))
 
 
 def write_rows(

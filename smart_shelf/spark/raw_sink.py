@@ -32,16 +32,16 @@ from smart_shelf.spark.session import delta_path
 
 @dataclass(frozen=True)
 class KnownKeys:
-    """Valid events whose `key` (an expression over the parsed `event`) is not in `keys` (one column,
-    `known_key`) are refused as `<what> <key>`: e.g. an event of a shelf the store does not have."""
+    """Valid events whose `key` (an expression over the parsed `event`) is not one of `keys` are
+    refused as `<what> <key>`: e.g. an event of a shelf the store does not have."""
 
     key: Column
-    keys: DataFrame
+    keys: frozenset[str]
     what: str
 
     @classmethod
-    def of(cls, spark: SparkSession, key: Column, keys: Iterable[str], what: str) -> KnownKeys:
-        return cls(key, spark.createDataFrame([(k,) for k in keys], "known_key string"), what)
+    def of(cls, key: Column, keys: Iterable[str], what: str) -> KnownKeys:
+        return cls(key, frozenset(keys), what)
 
 
 @dataclass(frozen=True)
@@ -56,18 +56,14 @@ class RawSink:
 
 
 def refuse_unknown(parsed: DataFrame, known: KnownKeys) -> DataFrame:
-    """Sets invalid_reason on valid records whose key is not known."""
-    keyed = parsed.withColumn("_key", known.key)
-    marked = keyed.join(
-        F.broadcast(known.keys.select("known_key", F.lit(True).alias("_known"))),
-        F.col("_key") == F.col("known_key"),
-        "left",
-    )
+    """Sets invalid_reason on valid records whose key is not known (a set the plan carries: no join,
+    no DataFrame of the keys to compute each batch)."""
+    unknown = known.key.isNull() | ~known.key.isin(*sorted(known.keys))
     reason = F.when(
-        F.col("invalid_reason").isNull() & F.col("_known").isNull(),
-        F.concat(F.lit(f"{known.what} "), F.coalesce(F.col("_key"), F.lit("(none)"))),
+        F.col("invalid_reason").isNull() & unknown,
+        F.concat(F.lit(f"{known.what} "), F.coalesce(known.key, F.lit("(none)"))),
     ).otherwise(F.col("invalid_reason"))
-    return marked.withColumn("invalid_reason", reason).drop("_key", "known_key", "_known")
+    return parsed.withColumn("invalid_reason", reason)
 
 
 def process_raw_batch(sink: RawSink, settings: Settings, parsed: DataFrame, batch_id: int) -> int:

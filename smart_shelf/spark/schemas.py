@@ -6,14 +6,16 @@ there reaches Spark parsing and validation with no second edit.
 
 from __future__ import annotations
 
+import json
 import types
 import typing
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from functools import reduce
 
 from pydantic import AwareDatetime
 from pydantic.fields import FieldInfo
-from pyspark.sql import Column
+from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
@@ -117,3 +119,18 @@ def invalid_reason(raw: Column, parsed: Column, model: type[Event]) -> Column:
             )
         )
     return reduce(lambda acc, check: acc.when(*check), checks[1:], F.when(*checks[0])).otherwise(F.lit(None))
+
+
+def local_frame(spark: SparkSession, rows: Sequence[Mapping[str, object]], schema: T.StructType) -> DataFrame:
+    """A DataFrame of a few rows (dates and times as ISO text or objects) built in the JVM: their JSON
+    as one literal, parsed with `schema` as every Kafka payload is. `spark.createDataFrame` of a
+    Python list is computed by Python worker processes each time a query reads it (a daemon and its
+    workers, about 50 MiB each, kept alive beside the driver)."""
+    text = json.dumps(list(rows), default=_iso, separators=(",", ":"))
+    return spark.range(1).select(F.inline(F.from_json(F.lit(text), T.ArrayType(schema))))
+
+
+def _iso(value: object) -> str:
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")

@@ -14,6 +14,7 @@ from functools import partial
 
 from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
+from pyspark.sql import types as T
 from pyspark.sql.streaming import StreamingQuery
 
 from delta.tables import DeltaTable
@@ -30,11 +31,13 @@ from smart_shelf.spark.io import (
     upsert_postgres,
 )
 from smart_shelf.spark.raw_sink import KnownKeys, refuse_unknown
+from smart_shelf.spark.schemas import local_frame
 from smart_shelf.spark.session import delta_path
 
 log = logging.getLogger(__name__)
 JOB = "alerts-sink"
 SETTINGS = AlertsSinkSettings
+REFUSED_SCHEMA = T.StructType([T.StructField("raw", T.StringType()), T.StructField("reason", T.StringType())])
 STATUS_RANK = {"open": 0, "acknowledged": 1, "resolved": 2}
 COLUMNS = list(Alert.model_fields)
 
@@ -92,7 +95,9 @@ def process_batch(settings: AlertsSinkSettings, known: KnownKeys, batch: DataFra
         )
     if refused:  # e.g. a second open alert of one kind for a shelf: kept in Delta, refused by Postgres
         log.error("%d alerts refused by %s, first: %s", len(refused), settings.pg_table, refused[0][1])
-        refused_rows = rows.sparkSession.createDataFrame(refused, "raw string, reason string")
+        refused_rows = local_frame(
+            rows.sparkSession, [{"raw": raw, "reason": why} for raw, why in refused], REFUSED_SCHEMA
+        )
         dead = dead.unionByName(
             refused_rows.select(
                 F.lit(settings.topic_alerts).alias("source"),
@@ -117,7 +122,7 @@ def process_batch(settings: AlertsSinkSettings, known: KnownKeys, batch: DataFra
 
 def start(spark: SparkSession, settings: AlertsSinkSettings) -> list[StreamingQuery]:
     shelves = fetch_rows(settings, "SELECT shelf_id FROM ref.store_inventory")
-    known = KnownKeys.of(spark, F.col("event.shelf_id"), (r["shelf_id"] for r in shelves), "unknown shelf:")
+    known = KnownKeys.of(F.col("event.shelf_id"), (r["shelf_id"] for r in shelves), "unknown shelf:")
     stream = read_topic(
         spark,
         settings,

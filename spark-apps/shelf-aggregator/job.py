@@ -94,7 +94,7 @@ def start(spark: SparkSession, settings: ShelfAggregatorSettings) -> list[Stream
         settings.topic_shelf_events,
         "shelf_events",
         ShelfEvent,
-        KnownKeys.of(spark, shelf_of_event(), opening, "unknown shelf:"),
+        KnownKeys.of(shelf_of_event(), opening, "unknown shelf:"),
     )
     rules = LedgerRules(partial(open_copy, opening), ShelfLedger.loads, reading)
     return [

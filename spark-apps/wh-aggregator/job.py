@@ -85,7 +85,7 @@ def start(spark: SparkSession, settings: WarehouseAggregatorSettings) -> list[St
         settings.topic_wh_events,
         "wh_events",
         WarehouseEvent,
-        KnownKeys.of(spark, F.col("event.shelf_id"), opening, "unknown shelf:"),
+        KnownKeys.of(F.col("event.shelf_id"), opening, "unknown shelf:"),
     )
     rules = LedgerRules(partial(open_copy, opening), WarehouseLedger.loads, reading)
     return [

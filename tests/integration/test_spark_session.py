@@ -68,3 +68,29 @@ def test_compiled_classes_are_kept_for_plans_that_come_again(spark):
     first = int(compiled.since_last().split()[0])
     run_plans()
     assert first > 100 and compiled.since_last() == "0 classes compiled", first
+
+
+def test_a_local_frame_holds_its_rows_exactly_and_needs_no_python_worker(spark):
+    from datetime import UTC, date, datetime
+
+    from smart_shelf.contracts import PosItem, PosTransaction, WarehouseEvent
+    from smart_shelf.spark.schemas import local_frame, struct_type
+
+    sale = PosTransaction(
+        event_id="t1", event_type="pos_transaction", transaction_id="t1", customer_id="c1",
+        timestamp=datetime(2026, 1, 1, 7, 30, 15, 123456, tzinfo=UTC),
+        items=[PosItem(item_id="S1", quantity=2, unit_price=1.25, discount=0.1, total_price=2.25)],
+    )  # fmt: skip
+    pick = WarehouseEvent(
+        event_id="w1", event_type="wh_out", shelf_id="S1", batch_code="B1", qty=3,
+        timestamp=datetime(2026, 1, 2, 23, 59, tzinfo=UTC), received_date=date(2025, 12, 30),
+        expiry_date=date(2026, 1, 9), plan_id=None, reason="restock",
+    )  # fmt: skip
+    for row in (sale, pick):
+        frame = local_frame(spark, [row.model_dump(mode="json")], struct_type(type(row)))
+        micros = {"timestampFormat": "yyyy-MM-dd'T'HH:mm:ss.SSSSSSXXX"}  # to_json's default stops at millis
+        back = frame.select(F.to_json(F.struct(*frame.columns), micros).alias("v")).collect()
+        assert [type(row).model_validate_json(r.v) for r in back] == [row]
+        # a Python list through spark.createDataFrame is an RDD that Python workers compute
+        assert "ExistingRDD" not in frame._jdf.queryExecution().toString()
+    assert local_frame(spark, [], struct_type(WarehouseEvent)).count() == 0
