@@ -52,10 +52,13 @@ class Feed:
     time_field: str  # the payload's event time, e.g. last_update_ts
     where: Column | None = None  # over the parsed `event` struct
     shelf: str = "event.shelf_id"
+    naming: tuple[str, ...] = ()  # words every record `where` keeps has as a value (parsed_stream)
 
 
 def feed_stream(spark: SparkSession, settings: Settings, feed: Feed) -> DataFrame:
-    parsed = parsed_stream(spark, settings, feed.topic, feed.model, where=feed.where, dedupe=False)
+    parsed = parsed_stream(
+        spark, settings, feed.topic, feed.model, where=feed.where, dedupe=False, naming=feed.naming
+    )
     return parsed.where(F.col("invalid_reason").isNull()).select(
         F.col(feed.shelf).alias("shelf_id"),
         F.lit(feed.kind).alias("kind"),

@@ -8,7 +8,7 @@ crash is skipped by Delta, so every event is in the raw table exactly once.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
 
@@ -22,6 +22,7 @@ from smart_shelf.spark.io import (
     append_delta,
     dead_letters_out,
     deduplicated,
+    may_name,
     parse_with_contract,
     read_topic,
     split_valid,
@@ -100,12 +101,14 @@ def parsed_stream(
     where: Column | None = None,
     *,
     dedupe: bool = True,
+    naming: Sequence[str] = (),
 ) -> DataFrame:
     """The topic's records parsed against the contract, with `dedupe_id`: the event_id, or the
     payload's hash for a record that has none (so a repeated poison record is quarantined once).
     With `dedupe`, deduplicated by it in the query's state store; a ledger's input is not (its
     LedgerStore drops the copies). `where` (over the parsed `event`) keeps only the records a job
-    reads, before the dedupe state."""
+    reads, before the dedupe state; `naming`: words every record `where` keeps has as a value (e.g.
+    the restock bot's id), so the records that cannot are dropped unparsed (`may_name`)."""
     stream = read_topic(
         spark,
         settings,
@@ -113,6 +116,8 @@ def parsed_stream(
         starting_offsets=settings.starting_offsets,
         max_offsets_per_trigger=settings.max_offsets_per_trigger,
     )
+    if naming:
+        stream = stream.where(may_name(F.col("value"), naming))
     parsed = parse_with_contract(stream, model)
     if where is not None:
         parsed = parsed.where(where)

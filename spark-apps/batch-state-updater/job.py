@@ -111,7 +111,10 @@ def readings(spark: SparkSession, settings: BatchStateSettings) -> DataFrame:
             *record_columns(),
         )
     )
-    shelf = parsed_stream(spark, settings, settings.topic_shelf_events, ShelfEvent, dedupe=False)
+    shelf = parsed_stream(
+        spark, settings, settings.topic_shelf_events, ShelfEvent, dedupe=False,
+        naming=(RESTOCK_CUSTOMER, REMOVAL_CUSTOMER),
+    )  # fmt: skip
     restock = (F.col("event.event_type") == "putback") & (F.col("event.customer_id") == RESTOCK_CUSTOMER)
     removal = (F.col("event.event_type") == "removal") & (F.col("event.customer_id") == REMOVAL_CUSTOMER)
     restocks = shelf.where(F.col("invalid_reason").isNull() & (restock | removal)).select(

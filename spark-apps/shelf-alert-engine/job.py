@@ -83,7 +83,14 @@ def feeds(settings: ShelfAlertEngineSettings) -> list[Feed]:
         Feed("wh_stock", settings.topic_wh_state, WarehouseState, "last_update_ts"),
         Feed("batch", settings.topic_shelf_batch_state, ShelfBatchState, "last_update_ts"),
         Feed("plan", settings.topic_restock, ShelfRestockPlan, "updated_at"),
-        Feed("refill", settings.topic_shelf_events, ShelfEvent, "timestamp", refills),
+        Feed(
+            "refill",
+            settings.topic_shelf_events,
+            ShelfEvent,
+            "timestamp",
+            refills,
+            naming=(RESTOCK_CUSTOMER,),
+        ),
     ]
 
 

@@ -94,3 +94,25 @@ def test_a_local_frame_holds_its_rows_exactly_and_needs_no_python_worker(spark):
         # a Python list through spark.createDataFrame is an RDD that Python workers compute
         assert "ExistingRDD" not in frame._jdf.queryExecution().toString()
     assert local_frame(spark, [], struct_type(WarehouseEvent)).count() == 0
+
+
+def test_a_record_naming_a_word_however_json_spells_it_is_kept_unparsed_others_dropped(spark):
+    import pytest
+
+    from smart_shelf.spark.io import may_name
+
+    values = [
+        '{"customer_id":"restock_bot","event_type":"putback"}',  # as written
+        '{"customer_id":"\\u0072estock_bot","event_type":"putback"}',  # the same value, escaped
+        '{"customer_id":"removal_bot"}',
+        '{"customer_id":"c1","event_type":"pickup"}',
+        "not json at all",
+    ]
+    frame = spark.createDataFrame([(v,) for v in values], "value string")
+    kept = [r.value for r in frame.where(may_name(F.col("value"), ["restock_bot"])).collect()]
+    assert kept == values[:2]
+    # and the escaped one parses to the word, which is why it must be kept
+    parsed = frame.where(F.get_json_object("value", "$.customer_id") == "restock_bot").count()
+    assert parsed == 2
+    with pytest.raises(ValueError):
+        may_name(F.col("value"), ["a/b"])
