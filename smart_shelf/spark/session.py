@@ -87,6 +87,10 @@ def build_spark(app_name: str, settings: Settings):
         .config("spark.sql.codegen.cache.maxEntries", "5000")
         # whole-stage code generation stays on (the default): off, the ledger bench gained a tenth
         # (within its noise) and the Spark tests' one-off jobs ran 40 % longer (docs/benchmarks.md)
+        # one cached Kafka consumer per query and topic partition: the application needs more than
+        # the default 64, and past that the pool closed idle ones that the next batch made again
+        # ("Pool exceeds its soft max size" every few seconds)
+        .config("spark.kafka.consumer.cache.capacity", "512")
         # a ledger's micro-batch comes to the driver as one Arrow transfer, not row by row
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
     )
