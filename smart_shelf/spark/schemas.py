@@ -122,15 +122,10 @@ def invalid_reason(raw: Column, parsed: Column, model: type[Event]) -> Column:
 
 
 def local_frame(spark: SparkSession, rows: Sequence[Mapping[str, object]], schema: T.StructType) -> DataFrame:
-    """A DataFrame of a few rows (dates and times as ISO text or objects) built in the JVM: their JSON
-    as one literal, parsed with `schema` as every Kafka payload is. `spark.createDataFrame` of a
-    Python list is computed by Python worker processes each time a query reads it (a daemon and its
-    workers, about 50 MiB each, kept alive beside the driver)."""
-    text = json.dumps(list(rows), default=_iso, separators=(",", ":"))
+    """A DataFrame of a few rows of JSON values (dates and times as ISO text, as
+    `model_dump(mode="json")` gives them) built in the JVM: their JSON as one literal, parsed with
+    `schema` as every Kafka payload is. `spark.createDataFrame` of a Python list is computed by
+    Python worker processes each time a query reads it (a daemon and its workers, about 50 MiB each,
+    kept alive beside the driver)."""
+    text = json.dumps(list(rows), separators=(",", ":"))
     return spark.range(1).select(F.inline(F.from_json(F.lit(text), T.ArrayType(schema))))
-
-
-def _iso(value: object) -> str:
-    if isinstance(value, date | datetime):
-        return value.isoformat()
-    raise TypeError(f"{type(value).__name__} is not JSON serializable")
