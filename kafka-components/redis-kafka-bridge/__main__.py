@@ -19,7 +19,9 @@ def main() -> int:
     routes = routes_for(parse_stream_topic_map(settings.stream_topic_map))
     bridge = RedisKafkaBridge(
         connect_redis(settings),
-        make_producer(settings),
+        # a send waits for a topic's metadata at most as long as for an acknowledgement (kafka-python's
+        # default is a minute, in which the bridge would neither forward nor say Kafka is away)
+        make_producer(settings, max_block_ms=int(settings.send_timeout_s * 1000)),
         routes,
         group=settings.redis_group,
         consumer=settings.redis_consumer,

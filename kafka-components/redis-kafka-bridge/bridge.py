@@ -7,8 +7,11 @@ consumer (XAUTOCLAIM). The duplicates this can cause downstream are dropped ther
 Outages: when Kafka does not acknowledge a batch in `send_timeout_s`, its records stay in flight (the
 producer retries them for ever, in order, under one idempotent sequence) and their entries pending;
 `poll_once` raises `DependencyUnavailable` and, called again, first waits for those records before
-reading anything new, so a record is never sent twice because Kafka was away. When Redis is away,
-entries Kafka already stored are acknowledged once Redis is back.
+reading anything new, so a record is never sent twice because Kafka was away. A send the producer
+refuses because Kafka never told it where the topic is (Kafka went away before the bridge's first
+record to it; the producer waits its `max_block_ms` for that) is an outage too: the batch's other
+entries are not sent, they stay pending and go again after it. When Redis is away, entries Kafka
+already stored are acknowledged once Redis is back.
 """
 
 from __future__ import annotations
@@ -120,15 +123,15 @@ class RedisKafkaBridge:
         entries = self._read_new(self.block_ms)
         if not entries:
             return 0
-        self._send_all(entries)
+        refused = self._send_all(entries)
         # a backlog: read the next batches while the producer sends these, then wait for Kafka once
         for _ in range(READS_PER_SETTLE - 1):
-            if len(entries) < self.batch_count:
+            if refused or len(entries) < self.batch_count:
                 break
             entries = self._read_new(None)
             if not entries:
                 break
-            self._send_all(entries)
+            refused = self._send_all(entries)
         return self._settle()
 
     def _read_new(self, block_ms: int | None) -> list[tuple[str, tuple[str, dict]]]:
@@ -141,11 +144,16 @@ class RedisKafkaBridge:
         self._send_all(entries)
         return self._settle()
 
-    def _send_all(self, entries: list[tuple[str, tuple[str, dict]]]) -> None:
+    def _send_all(self, entries: list[tuple[str, tuple[str, dict]]]) -> bool:
+        """Sends the entries' records; True when the producer refused one for want of metadata."""
         now = self.now()
         for stream, (entry_id, fields) in entries:
             out = route_entry(self.routes[stream], entry_id, fields, now)
-            self._in_flight.append((stream, out, self._send(out)))
+            sent = self._send(out)
+            self._in_flight.append((stream, out, sent))
+            if _refused(sent):
+                return True  # each further send would wait as long: the rest stay pending
+        return False
 
     def _settle(self) -> int:
         """Wait until Kafka has answered for every record in flight, then XACK what it stored."""
@@ -162,7 +170,7 @@ class RedisKafkaBridge:
             if error is not None:  # the entry stays pending and is sent again
                 self.stats.send_failures += 1
                 self._resend = True
-                outage = outage or (error if outage_of(error) else None)
+                outage = outage or (error if outage_of(error) or _refused(error) else None)
                 log.warning(
                     "send of %s %s to %s failed, left pending: %s", stream, out.entry_id, out.topic, error
                 )
@@ -199,3 +207,8 @@ class RedisKafkaBridge:
                 if info["name"] == self.group:
                     out[stream] = int(info.get("lag") or 0) + int(info.get("pending") or 0)
         return out
+
+
+def _refused(error) -> bool:
+    """The producer gave up waiting for the topic's metadata: Kafka did not answer, not a bad record."""
+    return isinstance(error, KafkaTimeoutError)

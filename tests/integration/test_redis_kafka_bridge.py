@@ -1,6 +1,7 @@
 """The bridge against real Redis and Kafka: forward, dead-letter, ack after Kafka, reclaim."""
 
 import json
+import time
 
 import pytest
 
@@ -101,3 +102,45 @@ def test_entries_stay_pending_when_kafka_refuses_them(stack, settings, unique):
     assert bridge.stats.send_failures == 1
     assert bridge.redis.xpending(route.stream, "g")["pending"] == 1
     bridge.redis.delete(route.stream)
+
+
+def test_a_topic_kafka_cannot_place_is_an_outage_and_its_entries_wait_pending(
+    stack, settings, topic_factory, unique
+):
+    # Kafka gone before the bridge's first record to a topic looks like this: the producer has no
+    # metadata for it and waits max_block_ms; a topic not created yet gives the same wait
+    dlq = topic_factory("dlq")
+    topic = f"test.{unique}.later"
+    route = Route(f"test:{unique}:later", topic, ShelfEvent, dlq, ("customer_id",))
+    bridge = RedisKafkaBridge(
+        connect_redis(settings, deadline_seconds=30),
+        make_producer(settings, deadline_seconds=30, max_block_ms=2000),
+        {route.stream: route},
+        group=f"g-{route.stream}",
+        consumer="bridge-1",
+        block_ms=200,
+        send_timeout_s=5,
+    )
+    bridge.ensure_groups()
+    r = bridge.redis
+    for n in range(20):
+        r.xadd(route.stream, {"data": json.dumps(_pickup(n)), "key": f"c-{n % 3}"})
+
+    began = time.monotonic()
+    with pytest.raises(DependencyUnavailable) as away:
+        bridge.poll_once()
+    assert away.value.dependency == "kafka"
+    assert time.monotonic() - began < 30, "one wait for the topic's metadata, not one per entry"
+    assert bridge.stats.send_failures == 1 and bridge.stats.forwarded == 0
+    assert r.xpending(route.stream, bridge.group)["pending"] == 20  # nothing acknowledged
+
+    assert topic_factory("later") == topic
+    deadline = time.monotonic() + 120
+    while r.xpending(route.stream, bridge.group)["pending"]:
+        assert time.monotonic() < deadline, "the pending entries were not sent once Kafka could place them"
+        try:
+            bridge.poll_once()  # as the bridge's outage guard calls it again
+        except DependencyUnavailable:
+            time.sleep(1)
+    records = consume_all(settings, topic, 20)
+    assert sorted(json.loads(m.value)["event_id"] for m in records) == sorted(f"e-{n}" for n in range(20))
