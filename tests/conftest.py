@@ -65,9 +65,9 @@ def pytest_unconfigure(config):
 
 def pytest_xdist_make_scheduler(config, log):
     if config.getvalue("dist") == "loadgroup":
-        from tests.scheduling import LongestAlone
+        from tests.scheduling import FaultDayLast
 
-        return LongestAlone(config, log)
+        return FaultDayLast(config, log)
     return None
 
 
