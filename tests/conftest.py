@@ -65,9 +65,9 @@ def pytest_unconfigure(config):
 
 def pytest_xdist_make_scheduler(config, log):
     if config.getvalue("dist") == "loadgroup":
-        from tests.scheduling import FaultDayLast
+        from tests.scheduling import FaultDayReserved
 
-        return FaultDayLast(config, log)
+        return FaultDayReserved(config, log)
     return None
 
 

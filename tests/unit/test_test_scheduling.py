@@ -1,8 +1,9 @@
-"""make test's scheduler (tests/scheduling.py): the fault day is handed out after every other group."""
+"""make test's scheduler (tests/scheduling.py): the fault day has a process of its own, which gets
+nothing else."""
 
 from __future__ import annotations
 
-from tests.scheduling import LAST, FaultDayLast
+from tests.scheduling import RESERVED, FaultDayReserved
 
 
 class _Config:
@@ -42,19 +43,21 @@ COLLECTION = [
 ]
 
 
-def test_the_fault_day_is_handed_out_after_every_other_group():
+def test_the_fault_day_goes_to_a_process_of_its_own_that_gets_nothing_else_until_it_has_run():
     handed: list[str] = []
     workers = [_Worker(f"gw{n}", handed) for n in range(3)]
-    scheduler = FaultDayLast(_Config())
+    scheduler = FaultDayReserved(_Config())
     for worker in workers:
         scheduler.add_node(worker)
         scheduler.add_node_collection(worker, COLLECTION)
     scheduler.schedule()
+    reserved = next(w for w in workers if w.sent and RESERVED in COLLECTION[w.sent[0]])
+    assert len(reserved.sent) == 1
     done = set()
-    while scheduler.workqueue:  # each process ends what it has, one test at a time
+    while scheduler.workqueue:  # the other processes end what they have, one test at a time
         for worker in workers:
-            for index in [i for i in worker.sent if i not in done]:
+            for index in [i for i in worker.sent if i not in done and worker is not reserved]:
                 done.add(index)
                 scheduler.mark_test_complete(worker, index)
-    groups = list(dict.fromkeys(handed))
-    assert len(groups) == 6 and groups[-1] == LAST, groups
+    assert len(reserved.sent) == 1  # every other group went to the other two
+    assert set(handed) == {t.partition("::")[0] for t in COLLECTION}
