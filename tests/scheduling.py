@@ -8,10 +8,10 @@ needs it for the test's teardown) or the run is ending.
 The fault day (one test, about ten minutes, a whole stack with a Spark application of 25 queries)
 is handed to one process at the start, and nothing else to it: that process starts the day once
 the run is ending, when the other processes are on their last tests. So the rest of the run goes
-two processes at a time on the two cores, and the fault day runs nearly alone at the end, where it
-takes least: its Spark application takes CPU for as long as the day lasts. Measured on 2 cores
-(docs/benchmarks.md): this way 19-20 minutes, the fault day 550-565 s; with the fault day started
-at once beside the rest, or handed out last with three processes busy throughout, 24 minutes.
+two processes at a time on the two cores, and the fault day runs nearly alone at the end. Two
+other orders (the day started at once; handed out last with three processes busy throughout) took
+as long on clean clones measured the same evening, 24:02 and 24:01 against 24:22 for this one
+(docs/benchmarks.md), so this one stays.
 """
 
 from __future__ import annotations

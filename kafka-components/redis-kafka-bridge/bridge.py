@@ -170,7 +170,7 @@ class RedisKafkaBridge:
             if error is not None:  # the entry stays pending and is sent again
                 self.stats.send_failures += 1
                 self._resend = True
-                outage = outage or (error if outage_of(error) or _refused(error) else None)
+                outage = outage or (error if outage_of(error) else None)
                 log.warning(
                     "send of %s %s to %s failed, left pending: %s", stream, out.entry_id, out.topic, error
                 )
@@ -210,5 +210,6 @@ class RedisKafkaBridge:
 
 
 def _refused(error) -> bool:
-    """The producer gave up waiting for the topic's metadata: Kafka did not answer, not a bad record."""
+    """The producer gave up waiting for the topic's metadata: Kafka did not answer (an outage to
+    `outage_of`), not a bad record."""
     return isinstance(error, KafkaTimeoutError)
