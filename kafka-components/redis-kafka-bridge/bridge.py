@@ -151,8 +151,10 @@ class RedisKafkaBridge:
             out = route_entry(self.routes[stream], entry_id, fields, now)
             sent = self._send(out)
             self._in_flight.append((stream, out, sent))
-            if _refused(sent):
-                return True  # each further send would wait as long: the rest stay pending
+            if isinstance(sent, KafkaTimeoutError):
+                # no metadata for the topic: Kafka did not answer (an outage to `outage_of`); each
+                # further send would wait as long, so the rest stay pending
+                return True
         return False
 
     def _settle(self) -> int:
@@ -207,9 +209,3 @@ class RedisKafkaBridge:
                 if info["name"] == self.group:
                     out[stream] = int(info.get("lag") or 0) + int(info.get("pending") or 0)
         return out
-
-
-def _refused(error) -> bool:
-    """The producer gave up waiting for the topic's metadata: Kafka did not answer (an outage to
-    `outage_of`), not a bad record."""
-    return isinstance(error, KafkaTimeoutError)

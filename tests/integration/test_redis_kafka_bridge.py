@@ -26,10 +26,10 @@ def _pickup(n: int) -> dict:
     }
 
 
-def _bridge(settings, route, consumer="bridge-1", **kw):
+def _bridge(settings, route, consumer="bridge-1", producer_config=None, **kw):
     return RedisKafkaBridge(
         connect_redis(settings, deadline_seconds=30),
-        make_producer(settings, deadline_seconds=30),
+        make_producer(settings, deadline_seconds=30, **(producer_config or {})),
         {route.stream: route},
         group=f"g-{route.stream}",
         consumer=consumer,
@@ -112,15 +112,7 @@ def test_a_topic_kafka_cannot_place_is_an_outage_and_its_entries_wait_pending(
     dlq = topic_factory("dlq")
     topic = f"test.{unique}.later"
     route = Route(f"test:{unique}:later", topic, ShelfEvent, dlq, ("customer_id",))
-    bridge = RedisKafkaBridge(
-        connect_redis(settings, deadline_seconds=30),
-        make_producer(settings, deadline_seconds=30, max_block_ms=2000),
-        {route.stream: route},
-        group=f"g-{route.stream}",
-        consumer="bridge-1",
-        block_ms=200,
-        send_timeout_s=5,
-    )
+    bridge = _bridge(settings, route, producer_config={"max_block_ms": 2000}, send_timeout_s=5)
     bridge.ensure_groups()
     r = bridge.redis
     for n in range(20):
