@@ -52,8 +52,8 @@ ml: setup ## train the demand model on the history in the lake, evaluate it besi
 	@$(RUNNER) up postgres-init
 	@$(PY) -m ml_model.training_service
 
-reconcile: ## check the ledgers against their events (on a quiet pipeline: producers stopped)
-	@$(PY) -m smart_shelf.reconcile
+reconcile: ## check the ledgers against their events (producers stopped; WAIT=120: until they pass, for a draining pipeline)
+	@$(PY) -m smart_shelf.reconcile $(if $(WAIT),--wait $(WAIT))
 
 report: ## what the store's operations did: alerts, plans, orders, deliveries, discounts, stockouts
 	@$(PY) -m smart_shelf.ops_report

@@ -6,11 +6,20 @@ every DELTA_TRIGGER_SECONDS). For every shelf:
   store batches = opening batches - units sold + units restocked; batches - shelf stock = units in carts
   warehouse     = opening stock + wh_in - wh_out = the sum of its warehouse batches
 and nothing is negative. Prints one line per check; exits 1 if any fails.
+
+`--wait SECONDS`: for a pipeline still draining (its Delta tables follow their topics every
+DELTA_TRIGGER_SECONDS, so the checks fail for a while after the producers stop), checks again
+every RETRY_EVERY_S with the same Spark session until they pass or SECONDS have gone by, a line
+per failed round.
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
+import time
+from collections.abc import Callable
+from functools import partial
 
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
@@ -112,13 +121,53 @@ def checks(spark, settings) -> list[tuple[str, int, int]]:
     return results
 
 
-def main() -> int:
+RETRY_EVERY_S = 15.0
+say_now = partial(print, flush=True)  # a round's line as it happens, through a pipe too
+Report = list[tuple[str, int, int]]
+
+
+def failures(report: Report) -> int:
+    return sum(failing for _, _, failing in report)
+
+
+def until_clean(
+    run: Callable[[], Report],
+    wait_s: float,
+    *,
+    every_s: float = RETRY_EVERY_S,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+    say: Callable[[str], None] = say_now,
+) -> Report:
+    """`run()` every `every_s` until its report has no failure, starting no round after `wait_s`;
+    the last report."""
+    deadline = clock() + wait_s
+    while True:
+        report = run()
+        if not failures(report) or clock() + every_s > deadline:
+            return report
+        failing = [what for what, _, n in report if n]
+        say(f"not yet: {'; '.join(failing)}; checking again in {every_s:.0f} s")
+        sleep(every_s)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m smart_shelf.reconcile", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
+                        help="check again until the checks pass or SECONDS have gone by (a draining pipeline)")  # fmt: skip
+    args = parser.parse_args(argv)
     settings = get_settings()
     configure_logging("WARNING")
     spark = build_spark("reconcile", settings)
-    failed = 0
-    for what, checked, failing in checks(spark, settings):
-        failed += failing
+
+    def run() -> Report:
+        spark.catalog.clearCache()  # a round reads the tables' latest versions, not the last round's
+        return checks(spark, settings)
+
+    report = until_clean(run, args.wait)
+    for what, checked, failing in report:
         if not checked:
             print(f"     {what}")
         elif failing:
@@ -126,7 +175,7 @@ def main() -> int:
         else:
             print(f"ok   {what} ({checked:,} shelves)")
     spark.stop()
-    return 1 if failed else 0
+    return 1 if failures(report) else 0
 
 
 if __name__ == "__main__":

@@ -1,0 +1,62 @@
+"""make reconcile's rounds on a draining pipeline: checked again until clean or out of time."""
+
+from smart_shelf.reconcile import failures, until_clean
+
+CLEAN = [("shelf stock", 10, 0), ("from 5 shelf_events", 0, 0)]
+DRAINING = [("shelf stock", 10, 3), ("warehouse stock", 10, 1)]
+
+
+class FakeTime:
+    def __init__(self):
+        self.now = 0.0
+        self.slept: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+def _rounds(reports, wait_s, every_s=15.0):
+    time, said, runs = FakeTime(), [], []
+
+    def run():
+        runs.append(time.now)
+        time.now += 5  # a round of checks takes time too
+        return reports[min(len(runs), len(reports)) - 1]
+
+    last = until_clean(run, wait_s, every_s=every_s, clock=time.clock, sleep=time.sleep, say=said.append)
+    return last, runs, time.slept, said
+
+
+def test_failures_counts_the_failing_shelves_of_every_check():
+    assert failures(DRAINING) == 4
+    assert failures(CLEAN) == 0
+
+
+def test_without_a_wait_the_checks_run_once_even_when_they_fail():
+    last, runs, slept, said = _rounds([DRAINING, CLEAN], wait_s=0)
+    assert (last, runs, slept, said) == (DRAINING, [0.0], [], [])
+
+
+def test_a_clean_report_ends_the_rounds_at_once():
+    last, runs, slept, _ = _rounds([CLEAN], wait_s=600)
+    assert (last, len(runs), slept) == (CLEAN, 1, [])
+
+
+def test_failing_rounds_are_said_and_checked_again_until_clean():
+    last, runs, slept, said = _rounds([DRAINING, DRAINING, CLEAN], wait_s=600)
+    assert last == CLEAN
+    assert runs == [0.0, 20.0, 40.0]
+    assert slept == [15.0, 15.0]
+    assert said == ["not yet: shelf stock; warehouse stock; checking again in 15 s"] * 2
+
+
+def test_a_pipeline_that_never_drains_gives_the_last_failing_report_by_the_deadline():
+    last, runs, slept, _ = _rounds([DRAINING], wait_s=60)
+    assert last == DRAINING
+    # a round starts no later than the deadline: at 0, 20, 40 and 60 s; the next would start at 80
+    assert runs == [0.0, 20.0, 40.0, 60.0]
+    assert len(slept) == 3
