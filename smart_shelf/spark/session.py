@@ -61,6 +61,10 @@ def build_spark(app_name: str, settings: Settings):
         .config("spark.driver.extraJavaOptions", f"-Duser.timezone=UTC {settings.spark_jvm_options}")
         .config("spark.sql.streaming.forceDeleteTempCheckpointLocation", "true")
         .config("spark.databricks.delta.schema.autoMerge.enabled", "false")
+        # a table's state (its log replayed) in one task, not 50: each task generates the code of
+        # Delta's deserializers again, which took a quarter of the application's CPU in the fault
+        # day; an append and a read of a small table cost half as much (docs/benchmarks.md)
+        .config("spark.databricks.delta.snapshotPartitions", "1")
         .config("spark.sql.adaptive.enabled", "false")
         # many queries share the cores: a small job (a clock tick, a 3-row MERGE) is not queued
         # behind a large one, as FIFO would

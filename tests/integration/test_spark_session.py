@@ -38,6 +38,18 @@ def test_delta_append_is_idempotent_per_batch(spark, tmp_path):
     assert spark.read.format("delta").load(path).count() == 4
 
 
+def test_a_delta_table_s_state_is_rebuilt_in_one_task(spark, tmp_path):
+    """Delta reads the setting under its own name: were it renamed, the state would be rebuilt in
+    50 tasks again, each generating Delta's deserializers, and nothing else would tell."""
+    path = str(tmp_path / "t")
+    for _ in range(3):
+        spark.range(5).write.format("delta").mode("append").save(path)
+    log = spark._jvm.org.apache.spark.sql.delta.DeltaLog.forTable(spark._jsparkSession, path)
+    snapshot = log.unsafeVolatileSnapshot()
+    assert snapshot.numOfFiles() >= 3  # the state read is this table's
+    assert snapshot.stateDS().rdd().getNumPartitions() == 1
+
+
 def test_the_driver_jvm_runs_with_the_configured_heap_and_collector(spark, settings):
     """SPARK_DRIVER_MEMORY and SPARK_JVM_OPTIONS reach the JVM (set after its start, they would not)."""
     jvm = spark.sparkContext._jvm
