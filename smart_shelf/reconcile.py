@@ -140,14 +140,21 @@ def until_clean(
     say: Callable[[str], None] = say_now,
 ) -> Report:
     """`run()` every `every_s` until its report has no failure, starting no round after `wait_s`;
-    the last report."""
+    the last report. A round that raises (a database restarting) is said and tried again; the
+    last one's error is raised."""
     deadline = clock() + wait_s
     while True:
-        report = run()
-        if not failures(report) or clock() + every_s > deadline:
-            return report
-        failing = [what for what, _, n in report if n]
-        say(f"not yet: {'; '.join(failing)}; checking again in {every_s:.0f} s")
+        try:
+            report = run()
+        except Exception as exc:
+            if clock() + every_s > deadline:
+                raise
+            say(f"round failed: {exc}; checking again in {every_s:.0f} s")
+        else:
+            if not failures(report) or clock() + every_s > deadline:
+                return report
+            failing = [what for what, _, n in report if n]
+            say(f"not yet: {'; '.join(failing)}; checking again in {every_s:.0f} s")
         sleep(every_s)
 
 

@@ -1,5 +1,7 @@
 """make reconcile's rounds on a draining pipeline: checked again until clean or out of time."""
 
+import pytest
+
 from smart_shelf.reconcile import failures, until_clean
 
 CLEAN = [("shelf stock", 10, 0), ("from 5 shelf_events", 0, 0)]
@@ -25,7 +27,10 @@ def _rounds(reports, wait_s, every_s=15.0):
     def run():
         runs.append(time.now)
         time.now += 5  # a round of checks takes time too
-        return reports[min(len(runs), len(reports)) - 1]
+        report = reports[min(len(runs), len(reports)) - 1]
+        if isinstance(report, Exception):
+            raise report
+        return report
 
     last = until_clean(run, wait_s, every_s=every_s, clock=time.clock, sleep=time.sleep, say=said.append)
     return last, runs, time.slept, said
@@ -60,3 +65,14 @@ def test_a_pipeline_that_never_drains_gives_the_last_failing_report_by_the_deadl
     # a round starts no later than the deadline: at 0, 20, 40 and 60 s; the next would start at 80
     assert runs == [0.0, 20.0, 40.0, 60.0]
     assert len(slept) == 3
+
+
+def test_a_round_that_raises_is_said_and_tried_again():
+    last, runs, slept, said = _rounds([ConnectionError("postgres restarting"), CLEAN], wait_s=600)
+    assert (last, len(runs), slept) == (CLEAN, 2, [15.0])
+    assert said == ["round failed: postgres restarting; checking again in 15 s"]
+
+
+def test_the_last_round_s_error_is_raised_by_the_deadline():
+    with pytest.raises(ConnectionError, match="postgres down"):
+        _rounds([ConnectionError("postgres down")], wait_s=30)
