@@ -26,6 +26,7 @@ from pyspark.sql import functions as F
 
 from smart_shelf.logs import configure_logging
 from smart_shelf.postgres_client import fetch_rows
+from smart_shelf.retry import outage_of
 from smart_shelf.settings import get_settings
 from smart_shelf.spark.session import build_spark, delta_path
 
@@ -140,14 +141,15 @@ def until_clean(
     say: Callable[[str], None] = say_now,
 ) -> Report:
     """`run()` every `every_s` until its report has no failure, starting no round after `wait_s`;
-    the last report. A round that raises (a database restarting) is said and tried again; the
-    last one's error is raised."""
+    the last report. A round that meets an outage (`retry.outage_of`: a database restarting) is
+    said and tried again, and the last one's error is raised; any other error (a missing table, a
+    bug) is raised at once, as the project's retries do."""
     deadline = clock() + wait_s
     while True:
         try:
             report = run()
         except Exception as exc:
-            if clock() + every_s > deadline:
+            if outage_of(exc) is None or clock() + every_s > deadline:
                 raise
             say(f"round failed: {exc}; checking again in {every_s:.0f} s")
         else:

@@ -76,3 +76,15 @@ def test_a_round_that_raises_is_said_and_tried_again():
 def test_the_last_round_s_error_is_raised_by_the_deadline():
     with pytest.raises(ConnectionError, match="postgres down"):
         _rounds([ConnectionError("postgres down")], wait_s=30)
+
+
+def test_an_error_that_is_not_an_outage_is_raised_at_once():
+    runs = []
+
+    def run():
+        runs.append(1)
+        raise ValueError("no column shelf_id")  # a bug: waiting cannot mend it
+
+    with pytest.raises(ValueError, match="shelf_id"):
+        until_clean(run, 600, clock=lambda: 0.0, sleep=lambda _: None, say=lambda _: None)
+    assert len(runs) == 1
