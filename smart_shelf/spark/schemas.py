@@ -95,19 +95,24 @@ def literal_values(model: type[Event]) -> dict[str, tuple]:
     return out
 
 
-def invalid_reason(raw: Column, parsed: Column, model: type[Event]) -> Column:
+def not_a_json_object(raw: Column) -> Column:
+    """True for a text that is not one JSON object (malformed, an array, a number, trailing text)."""
+    return F.get_json_object(raw, "$").isNull() | ~F.ltrim(raw).startswith("{")
+
+
+def invalid_reason(
+    raw: Column, parsed: Column, model: type[Event], not_object: Column | None = None
+) -> Column:
     """A column that is null for a valid record and says why otherwise.
 
     from_json is permissive: a wrong type or a missing field comes out as null, so a null required
     field means "missing or of the wrong type". Field-level rules beyond that (ranges, cross-field
-    checks) are the pure validators' job on the Python side.
+    checks) are the pure validators' job on the Python side. `not_object`: `not_a_json_object(raw)`
+    when it is already a column of the frame.
     """
     checks: list[tuple[Column, Column]] = [
         (raw.isNull(), F.lit("empty payload")),
-        (
-            F.get_json_object(raw, "$").isNull() | ~F.ltrim(raw).startswith("{"),
-            F.lit("not a JSON object"),
-        ),
+        (not_a_json_object(raw) if not_object is None else not_object, F.lit("not a JSON object")),
     ]
     for name in required_fields(model):
         checks.append((parsed[name].isNull(), F.lit(f"{name}: missing or of the wrong type")))

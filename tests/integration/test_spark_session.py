@@ -128,3 +128,35 @@ def test_a_record_naming_a_word_however_json_spells_it_is_kept_unparsed_others_d
     assert parsed == 2
     with pytest.raises(ValueError):
         may_name(F.col("value"), ["a/b"])
+
+
+def test_a_validated_read_parses_each_record_once_and_gives_every_reason(spark):
+    """The filter on `invalid_reason` stays above the one projection that parses: were Spark to push
+    it below, `from_json` would be inlined into each check and each record parsed once per check."""
+    from smart_shelf.contracts import ShelfEvent
+    from smart_shelf.spark.io import parse_with_contract
+
+    good = (
+        '{"event_id":"e1","event_type":"pickup","customer_id":"c1","item_id":"I1",'
+        '"timestamp":"2026-01-01T10:00:00+00:00","quantity":1,"delta_weight":-0.5}'
+    )
+    values = {
+        good: None,
+        None: "empty payload",
+        "{poison": "not a JSON object",
+        "[1, 2]": "not a JSON object",
+        "42": "not a JSON object",
+        good.replace('"event_id":"e1",', ""): "event_id: missing or of the wrong type",
+        good.replace('"pickup"', '"steal"'): "event_type: not one of",
+    }
+    frame = spark.createDataFrame([(v,) for v in values], "value string")
+    parsed = parse_with_contract(frame, ShelfEvent)
+    reasons = {r.value: r.invalid_reason for r in parsed.select("value", "invalid_reason").collect()}
+    assert reasons.keys() == values.keys()
+    for value, reason in values.items():
+        assert (reasons[value] is None) if reason is None else reasons[value].startswith(reason), value
+    valid = parsed.where(F.col("invalid_reason").isNull()).select("event.event_id", "event.quantity")
+    assert [tuple(r) for r in valid.collect()] == [("e1", 1)]
+    plan = valid._jdf.queryExecution().optimizedPlan().toString()
+    assert plan.count("from_json(") == 1, plan
+    assert plan.count("get_json_object(") == 1, plan
