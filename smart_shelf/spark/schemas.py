@@ -100,19 +100,17 @@ def not_a_json_object(raw: Column) -> Column:
     return F.get_json_object(raw, "$").isNull() | ~F.ltrim(raw).startswith("{")
 
 
-def invalid_reason(
-    raw: Column, parsed: Column, model: type[Event], not_object: Column | None = None
-) -> Column:
+def invalid_reason(raw: Column, parsed: Column, model: type[Event], not_object: Column) -> Column:
     """A column that is null for a valid record and says why otherwise.
 
     from_json is permissive: a wrong type or a missing field comes out as null, so a null required
     field means "missing or of the wrong type". Field-level rules beyond that (ranges, cross-field
-    checks) are the pure validators' job on the Python side. `not_object`: `not_a_json_object(raw)`
-    when it is already a column of the frame.
+    checks) are the pure validators' job on the Python side. `not_object`: `not_a_json_object(raw)`,
+    computed where the record is parsed (smart_shelf.spark.io.parse_with_contract).
     """
     checks: list[tuple[Column, Column]] = [
         (raw.isNull(), F.lit("empty payload")),
-        (not_a_json_object(raw) if not_object is None else not_object, F.lit("not a JSON object")),
+        (not_object, F.lit("not a JSON object")),
     ]
     for name in required_fields(model):
         checks.append((parsed[name].isNull(), F.lit(f"{name}: missing or of the wrong type")))
