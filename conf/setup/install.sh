@@ -55,7 +55,7 @@ else
   log ".venv up to date"
 fi
 
-jar_stamp="jars/.fetched-$(stamp conf/jvm/pom.xml conf/jvm/*/pom.xml)"
+jar_stamp="jars/.fetched-$(stamp conf/jvm/pom.xml conf/jvm/*/pom.xml $(find conf/jvm/local-fs/src -type f | sort))"
 if [ ! -f "$jar_stamp" ]; then
   log "fetching jars from Maven Central into jars/"
   rm -rf jars
