@@ -55,7 +55,8 @@ else
   log ".venv up to date"
 fi
 
-jar_stamp="jars/.fetched-$(stamp conf/jvm/pom.xml conf/jvm/*/pom.xml $(find conf/jvm/local-fs/src -type f | sort))"
+# every file of the Maven build (poms, settings, the sources of conf/jvm/local-fs), not its output
+jar_stamp="jars/.fetched-$(stamp $(find conf/jvm -path '*/target' -prune -o -type f -print | sort))"
 if [ ! -f "$jar_stamp" ]; then
   log "fetching jars from Maven Central into jars/"
   rm -rf jars

@@ -21,17 +21,19 @@ POOL_PROPERTY = "spark.scheduler.pool"
 LEDGERS, TABLES, CLOCK = "ledgers", "tables", "clock"  # the pools
 
 
-LOCAL_FS_JAR = "smart-shelf-local-fs.jar"  # built from conf/jvm/local-fs
+# built from conf/jvm/local-fs; on the driver's own class path, not in spark.jars
+LOCAL_FS_JAR = "smart-shelf-local-fs.jar"
 
 
 def spark_jars(settings: Settings) -> list[Path]:
+    """The jars handed to Spark through spark.jars (every jar of jars/spark but LOCAL_FS_JAR)."""
     jars = sorted(settings.spark_jars_dir.glob("*.jar"))
     if not any(p.name == LOCAL_FS_JAR for p in jars):
         raise FileNotFoundError(
             f"no {LOCAL_FS_JAR} in {settings.spark_jars_dir}: run `make setup` (or `make jars`) to fetch"
             " and build the jars"
         )
-    return jars
+    return [p for p in jars if p.name != LOCAL_FS_JAR]
 
 
 def build_spark(app_name: str, settings: Settings):

@@ -17,21 +17,22 @@ def _children_cpu_ticks(pid: int) -> int:
 
 
 @pytest.fixture
-def file_context(spark):
-    jvm = spark._jvm
+def local_files(spark):
+    """Hadoop's package, and file:// as Spark's queries see it: through FileSystem and FileContext."""
+    fs = spark._jvm.org.apache.hadoop.fs
     conf = spark._jsparkSession.sessionState().newHadoopConf()
-    return jvm, jvm.org.apache.hadoop.fs.FileContext.getFileContext(conf)
+    return (
+        fs,
+        fs.FileSystem.get(spark._jvm.java.net.URI("file:///"), conf),
+        fs.FileContext.getFileContext(conf),
+    )
 
 
-def test_file_urls_use_the_file_system_without_a_shell(spark, file_context):
-    jvm, context = file_context
-    conf = spark._jsparkSession.sessionState().newHadoopConf()
-    uri = jvm.java.net.URI("file:///")
+def test_file_urls_use_the_file_system_without_a_shell(local_files):
+    _, file_system, context = local_files
     # FileSystem: the raw one (no .crc beside each file Spark writes); FileContext: with checksums
-    local = jvm.org.apache.hadoop.fs.FileSystem.get(uri, conf)
-    assert local.getClass().getName() == "io.smartshelf.hadoop.LocalFileSystemWithoutShell"
-    delegate = context.getDefaultFileSystem()
-    assert delegate.getClass().getName() == "io.smartshelf.hadoop.LocalFsWithoutShell"
+    assert file_system.getClass().getName() == "io.smartshelf.hadoop.LocalFileSystemWithoutShell"
+    assert context.getDefaultFileSystem().getClass().getName() == "io.smartshelf.hadoop.LocalFsWithoutShell"
 
 
 def _commits_and_checkpoints(spark, where: Path) -> None:
@@ -58,32 +59,26 @@ def _commits_and_checkpoints(spark, where: Path) -> None:
 
 def test_a_checkpointed_stream_and_delta_commits_fork_no_process(spark, tmp_path):
     pid = spark._jvm.java.lang.ProcessHandle.current().pid()
-    _commits_and_checkpoints(
-        spark, tmp_path / "first"
-    )  # what a JVM runs once (Hadoop's own checks) runs here
+    # what a JVM runs once (Hadoop's own checks) runs here, before the count
+    _commits_and_checkpoints(spark, tmp_path / "first")
     before = _children_cpu_ticks(pid)
     _commits_and_checkpoints(spark, tmp_path / "second")
     spent = _children_cpu_ticks(pid) - before
     assert spent == 0, f"the JVM's child processes used {spent} clock ticks for its local files"
 
 
-def test_created_files_and_directories_get_their_permission(spark, file_context, tmp_path):
-    jvm, context = file_context
-    fs = jvm.org.apache.hadoop.fs
+def test_created_files_and_directories_get_their_permission(local_files, tmp_path):
+    fs, file_system, context = local_files
     directory = fs.Path(str(tmp_path / "d"))
     context.mkdir(directory, fs.permission.FsPermission("750"), False)
     assert stat.S_IMODE(os.stat(tmp_path / "d").st_mode) == 0o750
-    conf = spark._jsparkSession.sessionState().newHadoopConf()
-    fs.FileSystem.get(jvm.java.net.URI("file:///"), conf).setPermission(
-        directory, fs.permission.FsPermission("700")
-    )
+    file_system.setPermission(directory, fs.permission.FsPermission("700"))
     assert stat.S_IMODE(os.stat(tmp_path / "d").st_mode) == 0o700
 
 
-def test_a_rename_onto_an_existing_file_is_refused_as_delta_needs(spark, file_context, tmp_path):
+def test_a_rename_onto_an_existing_file_is_refused_as_delta_needs(spark, local_files, tmp_path):
     """Delta's log store commits a version by a rename that must fail when the version exists."""
-    jvm, context = file_context
-    fs = jvm.org.apache.hadoop.fs
+    fs, _, context = local_files
     (tmp_path / "new").write_text("mine")
     (tmp_path / "taken").write_text("theirs")
     no_overwrite = spark.sparkContext._gateway.new_array(fs.Options.Rename, 0)
@@ -94,9 +89,9 @@ def test_a_rename_onto_an_existing_file_is_refused_as_delta_needs(spark, file_co
     assert (tmp_path / "free").read_text() == "mine" and not (tmp_path / "new").exists()
 
 
-def test_link_statuses_are_hadoop_s(file_context, tmp_path):
-    jvm, context = file_context
-    path = jvm.org.apache.hadoop.fs.Path
+def test_link_statuses_are_hadoop_s(local_files, tmp_path):
+    fs, _, context = local_files
+    path = fs.Path
     (tmp_path / "file").write_text("12345")
     os.symlink(tmp_path / "file", tmp_path / "link")
     os.symlink(tmp_path / "missing", tmp_path / "dangling")
