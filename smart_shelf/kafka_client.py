@@ -22,6 +22,11 @@ log = logging.getLogger(__name__)
 # A broker that is down or not yet up; configuration errors are not retried.
 _RETRYABLE = (NoBrokersAvailable, KafkaConnectionError, KafkaTimeoutError, OSError)
 Row = TypeVar("Row", bound=BaseModel)
+# The largest response a consumer accepts. kafka-python 2.3 refuses more than 1,000,000 bytes by default,
+# less than one partition's fetch (max_partition_fetch_bytes, 1 MiB) and its headers: reading a backlog,
+# the connection was dropped with "Invalid frame length" and the fetch sent again. A response is at
+# most fetch_max_bytes (50 MiB) and its headers.
+RECEIVE_MAX_BYTES = 100 * 1024 * 1024
 
 
 def _encode(value: str | bytes | dict | None) -> bytes | None:
@@ -71,6 +76,7 @@ def make_consumer(
         auto_offset_reset=offset_reset,
         isolation_level="read_committed",
         client_id=f"smart-shelf-{group_id}",
+        receive_message_max_bytes=RECEIVE_MAX_BYTES,
     )
     config.update(overrides)
     return retry(

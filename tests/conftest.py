@@ -222,9 +222,12 @@ def consume_all(settings, topic: str, expected: int, timeout_s: float = 30.0) ->
 
     from kafka import KafkaConsumer
 
+    from smart_shelf.kafka_client import RECEIVE_MAX_BYTES
+
     consumer = KafkaConsumer(
         topic,
         bootstrap_servers=settings.kafka_broker,
+        receive_message_max_bytes=RECEIVE_MAX_BYTES,
         auto_offset_reset="earliest",
         enable_auto_commit=False,
         group_id=None,

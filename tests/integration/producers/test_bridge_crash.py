@@ -10,6 +10,7 @@ import time
 from kafka import KafkaConsumer, TopicPartition
 
 from smart_shelf.contracts import stable_id
+from smart_shelf.kafka_client import RECEIVE_MAX_BYTES
 from smart_shelf.redis_client import connect_redis
 
 N = 20_000
@@ -33,7 +34,11 @@ def _entries_read(redis, stream) -> int:
 
 
 def _read_all(settings, topic):
-    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_broker, enable_auto_commit=False)
+    consumer = KafkaConsumer(
+        bootstrap_servers=settings.kafka_broker,
+        enable_auto_commit=False,
+        receive_message_max_bytes=RECEIVE_MAX_BYTES,
+    )
     parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic)]
     consumer.assign(parts)
     consumer.seek_to_beginning(*parts)

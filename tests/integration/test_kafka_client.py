@@ -1,0 +1,34 @@
+"""The project's Kafka consumer against a real broker: a backlog larger than one fetch is read without
+the connection being dropped."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+
+from smart_shelf.kafka_client import make_consumer, make_producer
+
+RECORDS = 12_000  # random padding, so about 2 MB gzipped in one partition: two fetches and more of 1 MiB
+
+
+def test_a_backlog_of_several_fetches_is_read_without_a_dropped_connection(
+    settings, topic_factory, unique, caplog
+):
+    topic = topic_factory("backlog", partitions=1)
+    producer = make_producer(settings, batch_size=256 * 1024, linger_ms=50)
+    for n in range(RECORDS):
+        producer.send(topic, {"n": n, "pad": secrets.token_hex(150)})
+    producer.flush()
+    producer.close()
+
+    consumer = make_consumer(settings, topic, group_id=f"test-{unique}")
+    read, deadline = [], time.monotonic() + 60
+    with caplog.at_level(logging.ERROR, logger="kafka"):
+        while len(read) < RECORDS and time.monotonic() < deadline:
+            for records in consumer.poll(timeout_ms=1000).values():
+                read += records
+    consumer.close()
+    assert len(read) == RECORDS
+    # kafka-python's default refused a response over 1,000,000 bytes, dropped the connection, fetched again
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
