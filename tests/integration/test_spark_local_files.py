@@ -30,9 +30,22 @@ def local_files(spark):
 
 def test_file_urls_use_the_file_system_without_a_shell(local_files):
     _, file_system, context = local_files
-    # FileSystem: the raw one (no .crc beside each file Spark writes); FileContext: with checksums
+    # both with Hadoop's checksums, over the raw file system that forks nothing
     assert file_system.getClass().getName() == "io.smartshelf.hadoop.LocalFileSystemWithoutShell"
+    assert (
+        file_system.getRawFileSystem().getClass().getName()
+        == "io.smartshelf.hadoop.RawLocalFileSystemWithoutShell"
+    )
     assert context.getDefaultFileSystem().getClass().getName() == "io.smartshelf.hadoop.LocalFsWithoutShell"
+
+
+def test_a_local_file_is_copied_as_the_rocksdb_state_store_uploads_its_snapshots(local_files, tmp_path):
+    """RocksDB's file manager uploads a snapshot with copyFromLocalFile, which asks Hadoop for the
+    local file system as a LocalFileSystem (a raw one there failed with a ClassCastException)."""
+    fs, file_system, _ = local_files
+    (tmp_path / "snapshot.sst").write_bytes(b"state" * 1000)
+    file_system.copyFromLocalFile(fs.Path(str(tmp_path / "snapshot.sst")), fs.Path(str(tmp_path / "dfs.sst")))
+    assert (tmp_path / "dfs.sst").read_bytes() == b"state" * 1000
 
 
 def _commits_and_checkpoints(spark, where: Path) -> None:

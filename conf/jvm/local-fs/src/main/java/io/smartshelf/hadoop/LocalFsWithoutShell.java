@@ -13,7 +13,7 @@ import org.apache.hadoop.fs.local.LocalConfigKeys;
 
 /**
  * What FileContext uses for file:// (fs.AbstractFileSystem.file.impl): Hadoop's LocalFs, with
- * {@link LocalFileSystemWithoutShell} beneath its checksums instead of RawLocalFileSystem.
+ * {@link RawLocalFileSystemWithoutShell} beneath its checksums instead of RawLocalFileSystem.
  */
 public class LocalFsWithoutShell extends ChecksumFs {
 
@@ -21,10 +21,10 @@ public class LocalFsWithoutShell extends ChecksumFs {
     super(new Raw(uri, conf));
   }
 
-  /** Hadoop's RawLocalFs over {@link LocalFileSystemWithoutShell}. */
+  /** Hadoop's RawLocalFs over {@link RawLocalFileSystemWithoutShell}. */
   static class Raw extends DelegateToFileSystem {
     Raw(URI uri, Configuration conf) throws IOException, URISyntaxException {
-      super(uri, new LocalFileSystemWithoutShell(), conf, FsConstants.LOCAL_FS_URI.getScheme(), false);
+      super(uri, new RawLocalFileSystemWithoutShell(), conf, FsConstants.LOCAL_FS_URI.getScheme(), false);
     }
 
     @Override
