@@ -63,25 +63,26 @@ def make_producer(settings: Settings, *, deadline_seconds: float | None = None, 
 def make_consumer(
     settings: Settings,
     *topics: str,
-    group_id: str,
+    group_id: str | None,
     offset_reset: str = "earliest",
     deadline_seconds: float | None = None,
     **overrides,
 ) -> KafkaConsumer:
-    """A consumer in `group_id` with auto-commit off: commit after the result is durable."""
+    """A consumer in `group_id` with auto-commit off: commit after the result is durable. With no
+    group, a reader that commits nothing (assign it partitions and seek)."""
     config = dict(
         bootstrap_servers=settings.kafka_broker,
         group_id=group_id,
         enable_auto_commit=False,
         auto_offset_reset=offset_reset,
         isolation_level="read_committed",
-        client_id=f"smart-shelf-{group_id}",
+        client_id=f"smart-shelf-{group_id or 'reader'}",
         receive_message_max_bytes=RECEIVE_MAX_BYTES,
     )
     config.update(overrides)
     return retry(
         lambda: KafkaConsumer(*topics, **config),
-        what=f"kafka consumer {group_id}@{settings.kafka_broker}",
+        what=f"kafka consumer {group_id or 'reader'}@{settings.kafka_broker}",
         deadline_seconds=deadline_seconds,
         max_delay=settings.retry_max_seconds,
         exceptions=_RETRYABLE,

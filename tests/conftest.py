@@ -220,19 +220,9 @@ def consume_all(settings, topic: str, expected: int, timeout_s: float = 30.0) ->
     """Read a topic from the start until `expected` records arrived (or the timeout)."""
     import time
 
-    from kafka import KafkaConsumer
+    from smart_shelf.kafka_client import make_consumer
 
-    from smart_shelf.kafka_client import RECEIVE_MAX_BYTES
-
-    consumer = KafkaConsumer(
-        topic,
-        bootstrap_servers=settings.kafka_broker,
-        receive_message_max_bytes=RECEIVE_MAX_BYTES,
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-        group_id=None,
-        consumer_timeout_ms=1000,
-    )
+    consumer = make_consumer(settings, topic, group_id=None, deadline_seconds=60, consumer_timeout_ms=1000)
     records: list = []
     deadline = time.monotonic() + timeout_s
     try:

@@ -34,7 +34,7 @@ from smart_shelf.connect.client import ConnectClient
 from smart_shelf.contracts import FootTrafficSession, PosTransaction, ShelfEvent
 from smart_shelf.history.parity import DayRecord, compare
 from smart_shelf.history.record import Lake
-from smart_shelf.kafka_client import RECEIVE_MAX_BYTES
+from smart_shelf.kafka_client import make_consumer
 from smart_shelf.redis_client import lost_sales_key
 from smart_shelf.runner.infra import INFRA
 from smart_shelf.runner.manifest import load_manifest
@@ -57,11 +57,7 @@ SAME_CUSTOMERS = 0.8  # at least this share of the customers act exactly the sam
 
 
 def _records(settings, topic: str) -> list:
-    consumer = KafkaConsumer(
-        bootstrap_servers=settings.kafka_broker,
-        enable_auto_commit=False,
-        receive_message_max_bytes=RECEIVE_MAX_BYTES,
-    )
+    consumer = make_consumer(settings, group_id=None, deadline_seconds=60)
     partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
     consumer.assign(partitions)
     consumer.seek_to_beginning()

@@ -7,10 +7,10 @@ import subprocess
 import sys
 import time
 
-from kafka import KafkaConsumer, TopicPartition
+from kafka import TopicPartition
 
 from smart_shelf.contracts import stable_id
-from smart_shelf.kafka_client import RECEIVE_MAX_BYTES
+from smart_shelf.kafka_client import make_consumer
 from smart_shelf.redis_client import connect_redis
 
 N = 20_000
@@ -34,11 +34,7 @@ def _entries_read(redis, stream) -> int:
 
 
 def _read_all(settings, topic):
-    consumer = KafkaConsumer(
-        bootstrap_servers=settings.kafka_broker,
-        enable_auto_commit=False,
-        receive_message_max_bytes=RECEIVE_MAX_BYTES,
-    )
+    consumer = make_consumer(settings, group_id=None, deadline_seconds=60)
     parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic)]
     consumer.assign(parts)
     consumer.seek_to_beginning(*parts)
