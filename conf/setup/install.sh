@@ -2,7 +2,9 @@
 # make setup: everything Smart Shelf needs on this machine, idempotently.
 #   1. system packages (Java 17, Maven, PostgreSQL, Redis) from Debian, only where missing;
 #   2. .venv with the pinned Python dependencies (reinstalled only when pyproject.toml changes);
-#   3. the pinned jars into jars/ (refetched only when a pom changes).
+#   3. the pinned jars into jars/ (refetched only when a pom changes);
+#   4. the Spark JVMs' class archive (smart_shelf.spark.class_archive), again when the jars or the
+#      Python dependencies (pyspark's own jars) change.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PYTHON=${PYTHON:-python3}
@@ -64,6 +66,18 @@ if [ ! -f "$jar_stamp" ]; then
   touch "$jar_stamp"
 else
   log "jars up to date"
+fi
+archive_stamp="jars/.archived-$(stamp pyproject.toml <(echo "$jar_stamp") <(java -version 2>&1))"
+if [ ! -f "$archive_stamp" ]; then
+  log "archiving the classes of a Spark session (about a minute; output in jars/spark-classes.log)"
+  rm -f jars/.archived-*
+  if .venv/bin/python -m smart_shelf.spark.class_archive jars/spark-classes.jsa >jars/spark-classes.log 2>&1; then
+    touch "$archive_stamp"
+  else  # Spark runs without it, only slower to start
+    log "WARNING: archiving the Spark classes failed, see jars/spark-classes.log"
+  fi
+else
+  log "Spark class archive up to date"
 fi
 if [ ! -f .env ]; then
   cp .env.example .env

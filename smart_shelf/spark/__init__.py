@@ -1,6 +1,7 @@
 """The Spark runtime every job in spark-apps/ shares.
 
 - `session`: the one SparkSession builder, checkpoint and table paths, triggers;
+- `class_archive`: the Spark JVMs' class data sharing archive, written by `make setup`;
 - `app`: several jobs in one Spark application, restarted from their checkpoints when a query fails;
 - `io`: Kafka in, contract validation, deduplication, idempotent Delta appends, Kafka and Postgres out;
 - `schemas`: StructTypes and validation derived from the contracts;

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from smart_shelf.paths import REPO_ROOT
 from smart_shelf.settings import Settings
+from smart_shelf.spark.class_archive import archive_option
 
 log = logging.getLogger(__name__)
 SCHEDULER_POOLS = REPO_ROOT / "conf" / "spark" / "fairscheduler.xml"
@@ -64,7 +65,10 @@ def build_spark(app_name: str, settings: Settings):
         .config("spark.ui.retainedStages", "50")
         .config("spark.ui.retainedTasks", "1000")
         .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.driver.extraJavaOptions", f"-Duser.timezone=UTC {settings.spark_jvm_options}")
+        .config(
+            "spark.driver.extraJavaOptions",
+            f"-Duser.timezone=UTC {settings.spark_jvm_options} {archive_option(settings)}".strip(),
+        )
         .config("spark.sql.streaming.forceDeleteTempCheckpointLocation", "true")
         # file:// without a process per call (conf/jvm/local-fs): Hadoop's own local file system,
         # lacking its native library, forks `chmod` for each file it creates and `readlink` for each

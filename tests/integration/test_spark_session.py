@@ -66,6 +66,17 @@ def test_the_driver_jvm_runs_with_the_configured_heap_and_collector(spark, setti
     assert 0.8 * configured_mib <= max_heap_mib <= configured_mib, (max_heap_mib, configured_mib)
 
 
+def test_the_driver_jvm_maps_the_class_archive_make_setup_wrote(spark, settings):
+    """Its classes come from the archive (smart_shelf.spark.class_archive), not loaded and verified
+    again: the file is mapped into the JVM's memory. An archive the JVM refused (another JDK, other
+    jars) would not be."""
+    archive = settings.spark_class_archive
+    assert archive is not None and archive.is_file(), f"no {archive}: run make setup"
+    pid = spark.sparkContext._jvm.java.lang.ProcessHandle.current().pid()
+    with open(f"/proc/{pid}/maps") as maps:
+        assert str(archive) in maps.read()
+
+
 def test_compiled_classes_are_kept_for_plans_that_come_again(spark):
     """A streaming application runs the same plans every micro-batch: once compiled, their classes
     are reused, also when there are more of them than Spark's default cache keeps (100)."""

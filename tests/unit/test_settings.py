@@ -60,3 +60,16 @@ def test_an_invalid_value_fails_naming_the_variable(monkeypatch, name, value):
             get_settings()
     finally:
         get_settings.cache_clear()
+
+
+def test_the_spark_class_archive_is_mapped_only_when_it_exists(monkeypatch, tmp_path):
+    from smart_shelf.spark.class_archive import archive_option
+
+    archive = tmp_path / "spark-classes.jsa"
+    monkeypatch.setenv("SPARK_CLASS_ARCHIVE", str(archive))
+    assert archive_option(Settings(_env_file=None)) == ""  # not made yet: Spark starts without it
+    archive.write_bytes(b"archive")
+    assert archive_option(Settings(_env_file=None)) == f"-XX:SharedArchiveFile={archive}"
+    monkeypatch.setenv("SPARK_CLASS_ARCHIVE", "")  # turned off
+    assert Settings(_env_file=None).spark_class_archive is None
+    assert archive_option(Settings(_env_file=None)) == ""
