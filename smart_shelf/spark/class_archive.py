@@ -1,11 +1,10 @@
 """A class data sharing archive for the Spark JVMs (`make setup` writes it, every session maps it).
 
-A Spark JVM loads, parses and verifies some 20,000 classes of Spark, Delta, Hadoop and Kafka before
-its first job: about 5 of the 30 seconds and CPU seconds a session's start and first Delta and
+A Spark JVM loads, parses and verifies the classes of Spark, Delta, Hadoop and Kafka before its
+first job: about 5 of the 30 seconds and CPU seconds a session's start and first Delta and
 streaming work take here. The JVM can instead map them from an archive that a JVM running the same
 work wrote at its exit (`-XX:ArchiveClassesAtExit`, JDK 13+). The JVM checks the archive against
-itself and its class path; another JDK or other jars make it run without the archive (it logs a
-warning), never fail.
+itself and its class path; another JDK or other jars make it run without the archive, not fail.
 
 `python -m smart_shelf.spark.class_archive [PATH]` writes it (SPARK_CLASS_ARCHIVE by default).
 """
@@ -34,7 +33,7 @@ def archive_option(settings: Settings) -> str:
     return f"-XX:SharedArchiveFile={path}"
 
 
-def write_archive(settings: Settings, path: Path, timeout_s: float = 600) -> None:
+def write_archive(path: Path, timeout_s: float = 600) -> None:
     """Run the jobs' kind of work in a Spark JVM of its own that dumps its classes to `path` at exit."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="class-archive-", dir=path.parent) as work:
@@ -109,7 +108,7 @@ def main(argv: list[str]) -> int:
     if shutil.which("java") is None and "JAVA_HOME" not in os.environ:
         log.error("no java on PATH and no JAVA_HOME: install a JDK 17 (make setup does)")
         return 1
-    write_archive(settings, Path(target))
+    write_archive(Path(target))
     log.info("class archive written: %s (%.0f MiB)", target, Path(target).stat().st_size / 2**20)
     return 0
 
