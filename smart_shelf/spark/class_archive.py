@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -28,7 +27,7 @@ DUMP_FLAG = "--dump"
 def archive_option(settings: Settings) -> str:
     """The JVM option that maps the archive, or "" when there is none (not made yet, or turned off)."""
     path = settings.spark_class_archive
-    if path is None or not Path(path).is_file():
+    if path is None or not path.is_file():
         return ""
     return f"-XX:SharedArchiveFile={path}"
 
@@ -54,6 +53,8 @@ def write_archive(path: Path, timeout_s: float = 600) -> None:
 def _dump(settings: Settings, dumped: Path, work: Path) -> None:
     """Delta appends, a MERGE, reads, JSON parsing, Arrow to pandas and a checkpointed stream: the
     classes of what the jobs do; then the JVM exits and writes them out."""
+    from smart_shelf.spark.delta_io import upsert
+    from smart_shelf.spark.io import append_delta
     from smart_shelf.spark.session import build_spark
 
     options = f"{settings.spark_jvm_options} -XX:ArchiveClassesAtExit={dumped}"
@@ -62,20 +63,11 @@ def _dump(settings: Settings, dumped: Path, work: Path) -> None:
     )
     from pyspark.sql import functions as F
 
-    from delta.tables import DeltaTable
-
     table = str(work / "table")
     rows = spark.range(100).select("id", F.to_json(F.struct(F.col("id").alias("n"))).alias("value"))
-    for _ in range(2):
-        rows.write.format("delta").mode("append").save(table)
-    (
-        DeltaTable.forPath(spark, table)
-        .alias("t")
-        .merge(rows.alias("s"), "t.id = s.id")
-        .whenMatchedUpdateAll()
-        .whenNotMatchedInsertAll()
-        .execute()
-    )
+    for batch_id in range(2):
+        append_delta(rows, table, "class-archive", batch_id)
+    upsert(table, rows, ["id"], app_id="class-archive/merge", version=0)
     spark.read.format("delta").load(table).select(F.from_json("value", "n long").alias("r")).toPandas()
     query = (
         spark.readStream.format("rate")
@@ -105,11 +97,8 @@ def main(argv: list[str]) -> int:
     if target is None:
         log.error("no archive path: give one, or set SPARK_CLASS_ARCHIVE")
         return 2
-    if shutil.which("java") is None and "JAVA_HOME" not in os.environ:
-        log.error("no java on PATH and no JAVA_HOME: install a JDK 17 (make setup does)")
-        return 1
-    write_archive(Path(target))
-    log.info("class archive written: %s (%.0f MiB)", target, Path(target).stat().st_size / 2**20)
+    write_archive(target)  # without a JDK, the error Spark's launcher gave ends the RuntimeError
+    log.info("class archive written: %s (%.0f MiB)", target, target.stat().st_size / 2**20)
     return 0
 
 
