@@ -1,4 +1,5 @@
-"""Delta helpers for streaming jobs: writes that run once per micro-batch (txnAppId/txnVersion)."""
+"""Delta helpers for streaming jobs: MERGEs, once per micro-batch (txnAppId/txnVersion) where a replay
+would write other rows."""
 
 from __future__ import annotations
 
@@ -25,15 +26,25 @@ def delta_transaction(spark: SparkSession, app_id: str, version: int) -> Iterato
         spark.conf.unset(TXN_VERSION)
 
 
-def upsert(path: str, rows: DataFrame, keys: Sequence[str], *, app_id: str, version: int) -> None:
-    """MERGE rows on keys (update every column, insert new keys), once per (app_id, version).
+def upsert(
+    path: str, rows: DataFrame, keys: Sequence[str], *, app_id: str | None = None, version: int | None = None
+) -> None:
+    """MERGE rows on keys (update every column, insert new keys); once per (app_id, version) when
+    given.
 
     The txn settings go on the rows' own session: inside foreachBatch that is the query's clone,
-    so queries running side by side in one application do not see each other's settings.
+    so queries running side by side in one application do not see each other's settings. Without
+    them the MERGE skips reading which transactions the table has seen: Delta 3.3 rebuilds the
+    table's whole state from its log to answer that, a Spark job per write. A MERGE whose rows are
+    the same when it is run again (a mirror's latest row per key of a fixed offset range) needs no
+    such check.
     """
+    if (app_id is None) != (version is None):
+        raise ValueError("app_id and version go together")
     condition = " AND ".join(f"t.`{k}` = s.`{k}`" for k in keys)
     spark = rows.sparkSession
-    with delta_transaction(spark, app_id, version):
+    once = delta_transaction(spark, app_id, version) if app_id is not None else contextlib.nullcontext()
+    with once:
         (
             DeltaTable.forPath(spark, path)
             .alias("t")

@@ -7,8 +7,8 @@
          saved with each batch)
       -> the changed state rows to the compacted state topic (keyed by the state's keys), then the
          raised alerts to `alerts` and other events to the sink's events topic
-    state topic -> the state table's mirror query: MERGE the latest row per key into Delta
-         (txnAppId/txnVersion = query/batch), on its own, slower trigger
+    state topic -> the state table's mirror query: MERGE the latest row per key into Delta (a
+         replayed batch MERGEs the same rows again), on its own, slower trigger
 
 The topic is the ledger's output and the Delta table follows it: a Delta MERGE costs seconds
 whatever its size, so it is kept off the path from an event to its effect on the topic. The ledgers
@@ -271,7 +271,8 @@ def mirror_batch(sink: LedgerSink, settings: Settings, records: DataFrame, batch
         F.col("partition").desc(), F.col("offset").desc()
     )
     rows = parsed.withColumn("_n", F.row_number().over(latest)).where("_n = 1").select("r.*").persist()
-    upsert(sink.state_path, rows, sink.keys, app_id=f"{sink.job}/{sink.query}_table", version=batch_id)
+    # no txn check: the batch replayed after a crash reads the same offsets, so MERGEs the same rows
+    upsert(sink.state_path, rows, sink.keys)
     if sink.pg_table is not None:
         # oldest first: a plan is closed in Postgres before the next one of its shelf opens
         order = "created_at" if "created_at" in sink.model.model_fields else sink.keys[0]

@@ -37,6 +37,22 @@ def spark_jars(settings: Settings) -> list[Path]:
     return [p for p in jars if p.name != LOCAL_FS_JAR]
 
 
+# The JIT's code cache as large as the optimising compiler's default. With the quick compiler only
+# (SPARK_JVM_OPTIONS) the JVM reserves 48 MiB, which a long-running application's generated classes
+# fill: its sweeper then flushed and the compiler compiled again, a fifth of the fault day's
+# application CPU (docs/benchmarks.md). Reserved address space; memory is committed as code is made.
+CODE_CACHE_OPTION = "-XX:ReservedCodeCacheSize=240m"
+
+
+def driver_java_options(settings: Settings) -> str:
+    """The driver JVM's options: UTC, the code cache, then SPARK_JVM_OPTIONS (which may override
+    either) and the class archive when there is one."""
+    options = (
+        f"-Duser.timezone=UTC {CODE_CACHE_OPTION} {settings.spark_jvm_options} {archive_option(settings)}"
+    )
+    return options.strip()
+
+
 def build_spark(app_name: str, settings: Settings):
     """A SparkSession with Delta, the Kafka source/sink and the Postgres driver; nothing downloaded."""
     from pyspark.sql import SparkSession
@@ -65,10 +81,7 @@ def build_spark(app_name: str, settings: Settings):
         .config("spark.ui.retainedStages", "50")
         .config("spark.ui.retainedTasks", "1000")
         .config("spark.sql.session.timeZone", "UTC")
-        .config(
-            "spark.driver.extraJavaOptions",
-            f"-Duser.timezone=UTC {settings.spark_jvm_options} {archive_option(settings)}".strip(),
-        )
+        .config("spark.driver.extraJavaOptions", driver_java_options(settings))
         .config("spark.sql.streaming.forceDeleteTempCheckpointLocation", "true")
         # file:// without a process per call (conf/jvm/local-fs): Hadoop's own local file system,
         # lacking its native library, forks `chmod` for each file it creates and `readlink` for each

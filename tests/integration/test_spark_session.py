@@ -38,6 +38,22 @@ def test_delta_append_is_idempotent_per_batch(spark, tmp_path):
     assert spark.read.format("delta").load(path).count() == 4
 
 
+def test_a_merge_runs_once_per_version_when_given_one_and_each_time_without(spark, tmp_path):
+    from smart_shelf.spark.delta_io import upsert
+
+    path = str(tmp_path / "t")
+    spark.createDataFrame([("a", 0)], "k string, v int").write.format("delta").save(path)
+
+    def merge(v: int, **once) -> dict:
+        upsert(path, spark.createDataFrame([("a", v)], "k string, v int"), ["k"], **once)
+        return {r.k: r.v for r in spark.read.format("delta").load(path).collect()}
+
+    assert merge(1, app_id="job/table", version=0) == {"a": 1}
+    assert merge(2, app_id="job/table", version=0) == {"a": 1}  # that version ran: skipped
+    assert merge(3) == {"a": 3}  # no version: a mirror's replay MERGEs the same rows again
+    assert merge(3) == {"a": 3}
+
+
 def test_a_delta_table_s_state_is_rebuilt_in_one_task(spark, tmp_path):
     """Delta reads the setting under its own name: were it renamed, the state would be rebuilt in
     50 tasks again, each generating Delta's deserializers, and nothing else would tell."""
@@ -64,6 +80,18 @@ def test_the_driver_jvm_runs_with_the_configured_heap_and_collector(spark, setti
     memory = settings.spark_driver_memory.lower()
     configured_mib = int(memory[:-1]) * {"m": 1, "g": 1024}[memory[-1]]
     assert 0.8 * configured_mib <= max_heap_mib <= configured_mib, (max_heap_mib, configured_mib)
+
+
+def test_the_driver_jvm_keeps_a_code_cache_a_long_running_application_does_not_fill(spark):
+    """With the quick JIT compiler only, the JVM would reserve 48 MiB for compiled code, which the
+    application's generated classes fill: its sweeper then flushes code the compiler makes again."""
+    jvm = spark.sparkContext._jvm
+    management = jvm.java.lang.management.ManagementFactory
+    diagnostics = management.getPlatformMXBean(
+        jvm.java.lang.Class.forName("com.sun.management.HotSpotDiagnosticMXBean")
+    )
+    reserved = int(diagnostics.getVMOption("ReservedCodeCacheSize").getValue())
+    assert reserved >= 240 * 2**20, reserved
 
 
 def test_the_driver_jvm_maps_the_class_archive_make_setup_wrote(spark, settings):

@@ -73,3 +73,14 @@ def test_the_spark_class_archive_is_mapped_only_when_it_exists(monkeypatch, tmp_
     monkeypatch.setenv("SPARK_CLASS_ARCHIVE", "")  # turned off
     assert Settings(_env_file=None).spark_class_archive is None
     assert archive_option(Settings(_env_file=None)) == ""
+
+
+def test_the_driver_s_own_options_come_after_the_code_cache_so_they_can_override_it(monkeypatch):
+    from smart_shelf.spark.session import CODE_CACHE_OPTION, driver_java_options
+
+    monkeypatch.setenv("SPARK_CLASS_ARCHIVE", "")
+    monkeypatch.setenv("SPARK_JVM_OPTIONS", "-XX:ReservedCodeCacheSize=64m")
+    options = driver_java_options(Settings(_env_file=None)).split()
+    # the JVM takes the last value of an option given twice
+    assert options.index(CODE_CACHE_OPTION) < options.index("-XX:ReservedCodeCacheSize=64m")
+    assert options[0] == "-Duser.timezone=UTC"
