@@ -21,7 +21,6 @@ from delta.tables import DeltaTable
 from smart_shelf.contracts import Alert, dead_letter_topic
 from smart_shelf.postgres_client import fetch_rows
 from smart_shelf.settings import AlertsSinkSettings
-from smart_shelf.spark.delta_io import delta_transaction
 from smart_shelf.spark.io import (
     dead_letters_out,
     parse_with_contract,
@@ -63,17 +62,20 @@ def latest_per_alert(valid: DataFrame) -> DataFrame:
     )
 
 
-def merge_delta(rows: DataFrame, path: str, batch_id: int) -> None:
-    """MERGE on alert_id; a matched row is updated only if the status does not move back."""
-    with delta_transaction(rows.sparkSession, f"{JOB}/alerts", batch_id):
-        (
-            DeltaTable.forPath(rows.sparkSession, path)
-            .alias("t")
-            .merge(rows.alias("s"), "t.alert_id = s.alert_id")
-            .whenMatchedUpdateAll(condition=status_rank("s.status") >= status_rank("t.status"))
-            .whenNotMatchedInsertAll()
-            .execute()
-        )
+def merge_delta(rows: DataFrame, path: str) -> None:
+    """MERGE on alert_id; a matched row is updated only if the status does not move back.
+
+    No txn version: a batch run again merges the same rows, which changes nothing, and Delta's check
+    of a txn version rebuilds the table's state from its log on every write (smart_shelf.spark.delta_io).
+    """
+    (
+        DeltaTable.forPath(rows.sparkSession, path)
+        .alias("t")
+        .merge(rows.alias("s"), "t.alert_id = s.alert_id")
+        .whenMatchedUpdateAll(condition=status_rank("s.status") >= status_rank("t.status"))
+        .whenNotMatchedInsertAll()
+        .execute()
+    )
 
 
 def process_batch(settings: AlertsSinkSettings, known: KnownKeys, batch: DataFrame, batch_id: int) -> int:
@@ -82,7 +84,7 @@ def process_batch(settings: AlertsSinkSettings, known: KnownKeys, batch: DataFra
         parsed.withColumn("event", F.struct("event.*", "offset")), settings.topic_alerts
     )
     rows = latest_per_alert(valid).persist()
-    merge_delta(rows, delta_path(settings, "ops", "alerts"), batch_id)
+    merge_delta(rows, delta_path(settings, "ops", "alerts"))
     written, refused = 0, []
     if settings.write_to_pg:
         written = upsert_postgres(
