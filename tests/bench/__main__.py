@@ -13,6 +13,7 @@ Starts the infrastructure if needed, then measures:
   - make history's engine: 91 simulated days in one process, beside the shop floor alone;
   - the demand forecast on three seeds' histories, beside seasonal naive and moving averages;
   - ordering from the forecast in the policy lab (two seeds), beside the rule and a 28-day average;
+  - the whole stack keeping pace with a simulated day at 720x (a stack of its own: tests/bench/pace.py);
   - resident memory of every service.
 Writes docs/benchmarks.md and the same figures as docs/benchmarks.json (one object per figure, beside
 its reference and aim: tests/bench/figures.py).
@@ -24,9 +25,11 @@ import json
 import platform
 import re
 import subprocess
+import tempfile
 import time
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 
 from kafka_components.kafka_init.admin import ensure_topics
 from kafka_components.kafka_init.topic_config import APPEND_ONLY_CONFIG, TopicSpec
@@ -47,6 +50,7 @@ from tests.bench.figures import document
 from tests.bench.forecast import bench_forecast, bench_policies, forecast_section, policies_section
 from tests.bench.history import bench_history
 from tests.bench.ledgers import BATCH_LIMIT, RATES_PER_S, bench_ledgers
+from tests.bench.pace import bench_pace, pace_section
 
 MANUAL_MARKER = "<!-- measured by hand below; make bench keeps this part -->"
 N_EVENTS = 50_000
@@ -187,6 +191,8 @@ def main() -> None:
     history = bench_history()
     forecast = bench_forecast()
     policies = bench_policies()
+    with tempfile.TemporaryDirectory(prefix="bench-pace-") as root:
+        pace = bench_pace(Path(root))
     memory = [(s.name, s.rss_mib) for s in supervisor.status() if s.rss_mib]
     source, sink = connect["source"], connect["sink"]
 
@@ -256,6 +262,7 @@ def main() -> None:
         *_history_section(history),
         *forecast_section(forecast),
         *policies_section(policies),
+        *pace_section(pace),
         "## Start-up and data",
         "",
         "| what | measured |",
@@ -285,6 +292,7 @@ def main() -> None:
         "history": history,
         "forecast": forecast,
         "ordering_policies": policies,
+        "pace": {k: v for k, v in pace.items() if k != "reconcile"},
         "startup_seconds": up_seconds,
         "data_generation_seconds": generation_seconds,
         "rss_mib": dict(memory),

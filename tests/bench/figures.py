@@ -133,6 +133,33 @@ def _policies(d: dict) -> Iterator[Figure]:
         )  # fmt: skip
 
 
+def _pace(d: dict) -> Iterator[Figure]:
+    shelf, kafka = d["to_shelf_state"], d["to_kafka"]
+    yield Figure(
+        f"shelf_state_delay_p95_day_at_{d['multiplier']}x",
+        shelf["p95_s"],
+        "s",
+        "written to Redis -> the event's own record on Kafka, p95 (the bridge's share)",
+        kafka["p95_s"],
+        **_at_most(shelf["p95_s"], 3),
+    )
+    picked = d["plans_picked_within_2_min"]
+    yield Figure(
+        f"restock_plans_picked_within_2_sim_min_at_{d['multiplier']}x",
+        picked,
+        "plans",
+        "restock plans raised that day",
+        d["plans"],
+        aim="every plan",
+        met=picked == d["plans"],
+    )
+    yield Figure(
+        f"falling_behind_warnings_day_at_{d['multiplier']}x", d["falling_behind_warnings"], "warnings"
+    )
+    clean = d["reconcile_ok"] and d["report_ok"]
+    yield Figure("day_reconcile_and_report_clean", float(clean), "1 = clean", aim="clean", met=clean)
+
+
 def _services(d: dict) -> Iterator[Figure]:
     for name, rss in d.items():
         yield Figure(f"rss_{name}", rss, "MiB")
@@ -145,6 +172,7 @@ SECTIONS: dict[str, Callable[[dict], Iterator[Figure]]] = {
     "history": _history,
     "forecast": _forecast,
     "ordering_policies": _policies,
+    "pace": _pace,
     "rss_mib": _services,
 }
 

@@ -41,3 +41,29 @@ def test_sections_not_measured_give_no_figures_and_hand_figures_are_kept():
     doc = document(details)
     assert [f["name"] for f in doc["figures"]] == ["pace_720x_p95_delay"]
     assert doc["details"] is details
+
+
+def _pace(p95_s, picked_within, plans, reconcile_ok=True):
+    return {
+        "multiplier": 720,
+        "to_shelf_state": {"samples": 100, "p50_s": 1.0, "p95_s": p95_s, "max_s": 9.0},
+        "to_kafka": {"samples": 100, "p50_s": 0.1, "p95_s": 0.4, "max_s": 1.0},
+        "plans": plans,
+        "plans_issued": plans,
+        "plans_picked_within_2_min": picked_within,
+        "falling_behind_warnings": 4,
+        "reconcile_ok": reconcile_ok,
+        "report_ok": True,
+    }
+
+
+def test_a_day_keeps_pace_only_with_every_plan_picked_in_time_and_a_clean_reconcile():
+    kept = {f.name: f for f in figures({"pace": _pace(2.9, 30, 30)})}
+    assert kept["shelf_state_delay_p95_day_at_720x"].met is True
+    assert kept["shelf_state_delay_p95_day_at_720x"].reference_value == 0.4
+    assert kept["restock_plans_picked_within_2_sim_min_at_720x"].met is True
+    assert kept["day_reconcile_and_report_clean"].met is True
+    behind = {f.name: f for f in figures({"pace": _pace(3.1, 29, 30, reconcile_ok=False)})}
+    assert behind["shelf_state_delay_p95_day_at_720x"].met is False
+    assert behind["restock_plans_picked_within_2_sim_min_at_720x"].met is False
+    assert behind["day_reconcile_and_report_clean"].met is False

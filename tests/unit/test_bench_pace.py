@@ -1,0 +1,34 @@
+"""The keeping-pace bench's measures (tests/bench/pace.py): which state record covers an event, and a
+restock plan's time to its pick."""
+
+from datetime import UTC, datetime, timedelta
+
+from tests.bench.pace import plan_pick_minutes, state_delays
+
+T = datetime(2026, 1, 1, 10, tzinfo=UTC)
+
+
+def test_an_event_is_covered_by_the_first_later_state_of_its_shelf_that_reached_its_time():
+    states = [
+        ("A", T + timedelta(minutes=5), 100.0),  # written before the event: not its effect
+        ("B", T + timedelta(minutes=9), 103.0),  # another shelf
+        ("A", T - timedelta(minutes=1), 104.0),  # after it, but an older event's state
+        ("A", T + timedelta(minutes=2), 106.5),  # the first that covers it
+        ("A", T + timedelta(minutes=3), 108.0),
+    ]
+    assert state_delays([("A", T, 101.0), ("B", T, 101.0), ("C", T, 101.0)], states) == [5.5, 2.0]
+
+
+def test_a_plan_s_pick_is_timed_from_its_alert_to_its_first_issued_record_in_simulated_minutes():
+    def plan(plan_id, status, alert_id=None):
+        return {"plan_id": plan_id, "status": status, "alert_id": alert_id}
+
+    plans = [
+        (plan("p1", "pending", "a1"), 102.0),
+        (plan("p1", "issued", "a1"), 105.0),  # 5 s after its alert: 60 simulated minutes at 720x
+        (plan("p1", "issued", "a1"), 300.0),  # a later record of the same plan
+        (plan("p2", "pending", "a2"), 110.0),  # never issued
+        (plan("p3", "pending"), 120.0),  # no alert: timed from its own first record
+        (plan("p3", "issued"), 120.5),
+    ]
+    assert plan_pick_minutes(plans, {"a1": 100.0, "a2": 109.0}, 720) == [60.0, 6.0]
