@@ -233,6 +233,27 @@ def consume_all(settings, topic: str, expected: int, timeout_s: float = 30.0) ->
     return records
 
 
+def read_to_end(settings, topic: str) -> list:
+    """Every record of a topic, from the start to its end offsets as they are now."""
+    from kafka import TopicPartition
+
+    from smart_shelf.kafka_client import make_consumer
+
+    consumer = make_consumer(settings, group_id=None, deadline_seconds=60)
+    partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+    consumer.assign(partitions)
+    consumer.seek_to_beginning()
+    ends = consumer.end_offsets(partitions)
+    out = []
+    try:
+        while any(consumer.position(tp) < ends[tp] for tp in partitions):
+            for batch in consumer.poll(timeout_ms=2000).values():
+                out += batch
+    finally:
+        consumer.close()
+    return out
+
+
 # ---------------------------------------------------------------- Kafka Connect
 
 CONNECT_WAIT_SECONDS = 120

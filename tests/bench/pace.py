@@ -27,38 +27,20 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import redis
-from kafka import TopicPartition
 
 from simulated_time.clock import SIM_NOW_KEY
 from smart_shelf.contracts import STREAM_DATA_FIELD
-from smart_shelf.kafka_client import make_consumer
-from smart_shelf.runner.manifest import load_manifest
 from smart_shelf.settings import ShelfProducerSettings
-from smart_shelf.spark import query_progress
-from tests.integration.private_stack import PrivateStack
+from tests.conftest import read_to_end
+from tests.integration.private_stack import STORE, pipeline, queries_running, whole_stack
 from tests.integration.spark_apps.ledger_harness import wait_for
 
 MULTIPLIER = 720
 CUSTOMERS = 1000
 DAY_START = datetime(2026, 1, 1, 7, tzinfo=UTC)
 DAY_END = DAY_START + timedelta(days=1)
-STORE = ["sim-clock", "kafka-producer-foot_traffic", "kafka-producer-shelf", "kafka-producer-pos"]
 BOTS = {"restock_bot", "removal_bot"}
 PICK_WITHIN = timedelta(minutes=2)  # simulated
-
-
-def _records(settings, topic: str) -> list:
-    consumer = make_consumer(settings, group_id=None, deadline_seconds=60)
-    partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
-    consumer.assign(partitions)
-    consumer.seek_to_beginning()
-    ends = consumer.end_offsets(partitions)
-    out = []
-    while any(consumer.position(tp) < ends[tp] for tp in partitions):
-        for batch in consumer.poll(timeout_ms=2000).values():
-            out += batch
-    consumer.close()
-    return out
 
 
 def _quantiles(values: list[float]) -> dict:
@@ -117,11 +99,8 @@ def _sim_now(client) -> datetime:
 
 
 def bench_pace(root: Path) -> dict:
-    apps = [s for s in load_manifest() if s.name != "dashboard"]
-    stack = PrivateStack(
+    stack = whole_stack(
         root,
-        apps,
-        infra=[],
         USE_SIMULATED_TIME="1",
         TIME_MULTIPLIER=str(MULTIPLIER),
         SIM_START=DAY_START.isoformat(),
@@ -133,9 +112,8 @@ def bench_pace(root: Path) -> dict:
     client = redis.Redis(port=settings.redis_port, decode_responses=True, socket_connect_timeout=2)
     try:
         t0 = time.monotonic()
-        supervisor.up([s.name for s in supervisor.manifest if s.name not in STORE])
-        running = lambda: len(client.hgetall(query_progress.PROGRESS_KEY)) >= 20  # noqa: E731
-        wait_for(running, 900, "the Spark queries running", every_s=2)
+        supervisor.up(pipeline(stack))
+        wait_for(lambda: queries_running(client), 900, "the Spark queries running", every_s=2)
         print(
             f"pace: the pipeline ran its queries after {time.monotonic() - t0:.0f} s; the day starts",
             flush=True,
@@ -167,18 +145,20 @@ def bench_pace(root: Path) -> dict:
                 )
         on_kafka = [
             r.timestamp / 1000 - written[e["event_id"]][2]
-            for r in _records(settings, "shelf_events")
+            for r in read_to_end(settings, "shelf_events")
             if (e := json.loads(r.value))["event_id"] in written
         ]
         states = []
-        for r in _records(settings, "shelf_state"):
+        for r in read_to_end(settings, "shelf_state"):
             state = json.loads(r.value)
             states.append(
                 (state["shelf_id"], datetime.fromisoformat(state["last_update_ts"]), r.timestamp / 1000)
             )
-        plans = [(json.loads(r.value), r.timestamp / 1000) for r in _records(settings, "shelf_restock_plan")]
+        plans = [
+            (json.loads(r.value), r.timestamp / 1000) for r in read_to_end(settings, "shelf_restock_plan")
+        ]
         alerts_at: dict[str, float] = {}
-        for r in _records(settings, "alerts"):
+        for r in read_to_end(settings, "alerts"):
             alerts_at.setdefault(json.loads(r.value)["alert_id"], r.timestamp / 1000)
         picks = plan_pick_minutes(plans, alerts_at, MULTIPLIER)
         log = (settings.log_dir / "spark-apps.log").read_text(errors="replace")

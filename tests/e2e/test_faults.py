@@ -34,13 +34,11 @@ from smart_shelf.connect.client import ConnectClient
 from smart_shelf.contracts import FootTrafficSession, PosTransaction, ShelfEvent
 from smart_shelf.history.parity import DayRecord, compare
 from smart_shelf.history.record import Lake
-from smart_shelf.kafka_client import make_consumer
 from smart_shelf.redis_client import lost_sales_key
 from smart_shelf.runner.infra import INFRA
-from smart_shelf.runner.manifest import load_manifest
 from smart_shelf.runner.watch import Watchdog
-from smart_shelf.spark import query_progress
-from tests.integration.private_stack import PrivateStack
+from tests.conftest import read_to_end
+from tests.integration.private_stack import STORE, PrivateStack, pipeline, queries_running, whole_stack
 from tests.integration.spark_apps.ledger_harness import wait_for
 
 BOTS = {"restock_bot", "removal_bot"}
@@ -56,20 +54,6 @@ PARITY_BOUNDS = {"units sold": 0.02, "refill units": 0.1, "restock plans": 0.2, 
 SAME_CUSTOMERS = 0.8  # at least this share of the customers act exactly the same in both stores
 
 
-def _records(settings, topic: str) -> list:
-    consumer = make_consumer(settings, group_id=None, deadline_seconds=60)
-    partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
-    consumer.assign(partitions)
-    consumer.seek_to_beginning()
-    ends = consumer.end_offsets(partitions)
-    out = []
-    while any(consumer.position(tp) < ends[tp] for tp in partitions):
-        for batch in consumer.poll(timeout_ms=2000).values():
-            out += batch
-    consumer.close()
-    return out
-
-
 def _published(settings, topic: str) -> int:
     consumer = KafkaConsumer(bootstrap_servers=settings.kafka_broker)
     try:
@@ -81,11 +65,8 @@ def _published(settings, topic: str) -> int:
 
 @pytest.mark.timeout(3600)  # a whole stack, a day, six restarts, a drain: about 10 minutes
 def test_a_day_survives_every_process_class_killed_once(tmp_path):
-    apps = [s for s in load_manifest() if s.name != "dashboard"]
-    stack = PrivateStack(
+    stack = whole_stack(
         tmp_path,
-        apps,
-        infra=[],
         USE_SIMULATED_TIME="1",
         TIME_MULTIPLIER="240",  # a day in six minutes; the kills and restarts fit in it
         # a cart's events may wait out an outage this long before the till bills what arrived: the
@@ -107,12 +88,10 @@ def test_a_day_survives_every_process_class_killed_once(tmp_path):
     measured = {}
     try:
         # the pipeline first, then the clock and the store: the day starts once Spark runs its queries
-        store = ["sim-clock", "kafka-producer-foot_traffic", "kafka-producer-shelf", "kafka-producer-pos"]
-        supervisor.up([s.name for s in supervisor.manifest if s.name not in store])
+        supervisor.up(pipeline(stack))
         watcher.start()
-        running = lambda: len(client.hgetall(query_progress.PROGRESS_KEY)) >= 20  # noqa: E731
-        wait_for(running, 900, "the Spark queries running")
-        supervisor.up(store)
+        wait_for(lambda: queries_running(client), 900, "the Spark queries running")
+        supervisor.up(STORE)
         wait_for(
             lambda: _sim_now(client) >= DAY_START + timedelta(hours=2), 300, "the store open for two hours"
         )
@@ -126,7 +105,9 @@ def test_a_day_survives_every_process_class_killed_once(tmp_path):
                               capture_output=True, text=True, timeout=1200)  # fmt: skip
         assert done.returncode == 0, done.stdout + done.stderr
         print("make reconcile:", done.stdout, sep="\n")
-        events = {e["event_id"]: e for e in (json.loads(r.value) for r in _records(settings, "shelf_events"))}
+        events = {
+            e["event_id"]: e for e in (json.loads(r.value) for r in read_to_end(settings, "shelf_events"))
+        }
         taken = defaultdict(Counter)
         for e in events.values():
             if e["customer_id"] not in BOTS and e["event_type"] in ("pickup", "putback"):
@@ -136,12 +117,12 @@ def test_a_day_survives_every_process_class_killed_once(tmp_path):
         paid = defaultdict(Counter)
         for transaction in {
             json.loads(r.value)["transaction_id"]: json.loads(r.value)
-            for r in _records(settings, "pos_transactions")
+            for r in read_to_end(settings, "pos_transactions")
         }.values():
             for item in transaction["items"]:
                 paid[transaction["customer_id"]][item["item_id"]] += item["quantity"]
         # customers still in the store when the clock stopped have not paid yet: leave them out
-        sessions = [json.loads(r.value) for r in _records(settings, "foot_traffic")]
+        sessions = [json.loads(r.value) for r in read_to_end(settings, "foot_traffic")]
         gone = {
             v["customer_id"]
             for v in sessions
@@ -179,7 +160,8 @@ def _check_parity(stack: PrivateStack, tmp_path, events, sessions, client) -> No
     for day in (DAY_START.date(), DAY_END.date()):
         lost.update({s: int(u) for s, u in client.hgetall(lost_sales_key(day.isoformat())).items()})
     transactions = {
-        t["transaction_id"]: t for t in (json.loads(r.value) for r in _records(settings, "pos_transactions"))
+        t["transaction_id"]: t
+        for t in (json.loads(r.value) for r in read_to_end(settings, "pos_transactions"))
     }
     lake = Lake(settings.delta_root)
     streaming = DayRecord(

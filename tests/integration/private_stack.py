@@ -14,6 +14,9 @@ from tests.conftest import free_port
 from tests.integration.spark_apps.ledger_harness import wait_for
 
 INFRA = [ServiceSpec("redis", infra="redis"), ServiceSpec("kafka", infra="kafka")]
+# what makes a whole stack's store day happen, started once the pipeline runs its queries
+STORE = ["sim-clock", "kafka-producer-foot_traffic", "kafka-producer-shelf", "kafka-producer-pos"]
+QUERIES_RUNNING = 20  # of the Spark application's 25: its jobs start four at a time
 
 
 class PrivateStack:
@@ -62,3 +65,22 @@ def history_stack(root: Path, *more: str) -> PrivateStack:
     stack = PrivateStack(root, [s for s in load_manifest() if s.name in wanted], infra=[])
     stack.up("postgres-init", "redis", *more)
     return stack
+
+
+def whole_stack(root: Path, **env: str) -> PrivateStack:
+    """Every service of the manifest but the dashboard (docker-compose.yml's), on ports and data of its own."""
+    from smart_shelf.runner.manifest import load_manifest
+
+    return PrivateStack(root, [s for s in load_manifest() if s.name != "dashboard"], infra=[], **env)
+
+
+def pipeline(stack: PrivateStack) -> list[str]:
+    """A whole stack's services but the store's: infrastructure, bridge, Spark, inference."""
+    return [s.name for s in stack.supervisor.manifest if s.name not in STORE]
+
+
+def queries_running(client) -> bool:
+    """Whether the stack's Spark application runs its queries (they report progress to its Redis)."""
+    from smart_shelf.spark import query_progress
+
+    return len(client.hgetall(query_progress.PROGRESS_KEY)) >= QUERIES_RUNNING
