@@ -24,15 +24,15 @@ import tempfile
 import time
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
+from itertools import islice
 from pathlib import Path
 
 import redis
 
-from simulated_time.clock import SIM_NOW_KEY
 from smart_shelf.contracts import STREAM_DATA_FIELD
 from smart_shelf.settings import ShelfProducerSettings
 from tests.conftest import read_to_end
-from tests.integration.private_stack import STORE, pipeline, queries_running, whole_stack
+from tests.integration.private_stack import STORE, pipeline, queries_running, sim_now, whole_stack
 from tests.integration.spark_apps.ledger_harness import wait_for
 
 MULTIPLIER = 720
@@ -64,7 +64,7 @@ def state_delays(
     for shelf, when, written in events:
         records = by_shelf.get(shelf, [])
         start = bisect.bisect_left(records, written, key=lambda r: r[0])
-        covering = next((at for at, updated in records[start:] if updated >= when), None)
+        covering = next((at for at, updated in islice(records, start, None) if updated >= when), None)
         if covering is not None:
             delays.append(covering - written)
     return delays
@@ -90,14 +90,6 @@ def plan_pick_minutes(
     return list(issued.values())
 
 
-def _sim_now(client) -> datetime:
-    try:
-        raw = client.get(SIM_NOW_KEY)
-    except redis.RedisError:
-        raw = None
-    return datetime.fromisoformat(raw) if raw else DAY_START - timedelta(days=1)
-
-
 def bench_pace(root: Path) -> dict:
     stack = whole_stack(
         root,
@@ -108,7 +100,6 @@ def bench_pace(root: Path) -> dict:
         DAILY_CUSTOMERS=str(CUSTOMERS),
     )
     settings, supervisor = stack.settings, stack.supervisor
-    overrides = settings.model_dump()  # the stack's own ports and directories
     client = redis.Redis(port=settings.redis_port, decode_responses=True, socket_connect_timeout=2)
     try:
         t0 = time.monotonic()
@@ -122,7 +113,7 @@ def bench_pace(root: Path) -> dict:
         day_began = time.monotonic()
         for hours in range(4, 25, 4):
             mark = min(DAY_START + timedelta(hours=hours), DAY_END)
-            wait_for(lambda m=mark: _sim_now(client) >= m, 900, f"the simulated clock at {mark}", every_s=2)
+            wait_for(lambda m=mark: sim_now(client) >= m, 900, f"the simulated clock at {mark}", every_s=2)
             print(f"pace: {mark:%H:%M} simulated, {time.monotonic() - day_began:.0f} s", flush=True)
         day_wall_s = time.monotonic() - day_began
         reconcile = subprocess.run(
@@ -134,7 +125,7 @@ def bench_pace(root: Path) -> dict:
             [sys.executable, "-m", "smart_shelf.ops_report"], env=stack.env, capture_output=True, text=True, timeout=300
         )  # fmt: skip
         written = {}  # event_id -> (shelf, event time, written to Redis at)
-        for entry_id, fields in client.xrange(ShelfProducerSettings(**overrides).redis_stream):
+        for entry_id, fields in client.xrange(ShelfProducerSettings(**settings.model_dump()).redis_stream):
             event = json.loads(fields[STREAM_DATA_FIELD])
             if event["customer_id"] not in BOTS and event["event_type"] in ("pickup", "putback"):
                 at = int(entry_id.split("-")[0]) / 1000

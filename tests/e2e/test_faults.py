@@ -29,7 +29,6 @@ import redis
 from deltalake import DeltaTable
 from kafka import KafkaConsumer, TopicPartition
 
-from simulated_time.clock import SIM_NOW_KEY
 from smart_shelf.connect.client import ConnectClient
 from smart_shelf.contracts import FootTrafficSession, PosTransaction, ShelfEvent
 from smart_shelf.history.parity import DayRecord, compare
@@ -38,7 +37,14 @@ from smart_shelf.redis_client import lost_sales_key
 from smart_shelf.runner.infra import INFRA
 from smart_shelf.runner.watch import Watchdog
 from tests.conftest import read_to_end
-from tests.integration.private_stack import STORE, PrivateStack, pipeline, queries_running, whole_stack
+from tests.integration.private_stack import (
+    STORE,
+    PrivateStack,
+    pipeline,
+    queries_running,
+    sim_now,
+    whole_stack,
+)
 from tests.integration.spark_apps.ledger_harness import wait_for
 
 BOTS = {"restock_bot", "removal_bot"}
@@ -93,12 +99,12 @@ def test_a_day_survives_every_process_class_killed_once(tmp_path):
         wait_for(lambda: queries_running(client), 900, "the Spark queries running")
         supervisor.up(STORE)
         wait_for(
-            lambda: _sim_now(client) >= DAY_START + timedelta(hours=2), 300, "the store open for two hours"
+            lambda: sim_now(client) >= DAY_START + timedelta(hours=2), 300, "the store open for two hours"
         )
         for name in KILLS:
             measured[name] = _kill_and_measure(stack, name)
             time.sleep(10)
-        wait_for(lambda: _sim_now(client) >= DAY_END, 900, "the end of the simulated day", every_s=5)
+        wait_for(lambda: sim_now(client) >= DAY_END, 900, "the end of the simulated day", every_s=5)
 
         # make reconcile, in rounds until the pipeline has drained (one Spark session for them all)
         done = subprocess.run([sys.executable, "-m", "smart_shelf.reconcile", "--wait", "900"], env=stack.env,
@@ -210,11 +216,6 @@ def _kill_and_measure(stack: PrivateStack, name: str) -> dict:
     moved = lambda: _safe(lambda: _published(settings, "shelf_state")) > published  # noqa: E731
     wait_for(moved, 600, f"shelf_state moving again after {name}")
     return {"outage_s": round(back - t0, 1), "pipeline_back_s": round(time.monotonic() - back, 1)}
-
-
-def _sim_now(client) -> datetime:
-    raw = _safe(lambda: client.get(SIM_NOW_KEY))
-    return datetime.fromisoformat(raw) if raw else datetime.min.replace(tzinfo=DAY_END.tzinfo)
 
 
 def _safe(read):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+from datetime import UTC, datetime
 from pathlib import Path
 
 from smart_shelf.runner.manifest import ServiceSpec
@@ -84,3 +85,15 @@ def queries_running(client) -> bool:
     from smart_shelf.spark import query_progress
 
     return len(client.hgetall(query_progress.PROGRESS_KEY)) >= QUERIES_RUNNING
+
+
+def sim_now(client) -> datetime:
+    """The stack's simulated clock (Redis `sim:now`); the earliest moment while it has not started or
+    its Redis is restarting."""
+    from simulated_time.clock import SIM_NOW_KEY
+
+    try:
+        raw = client.get(SIM_NOW_KEY)
+    except Exception:  # noqa: BLE001  (a Redis killed or restarting answers nothing for a while)
+        raw = None
+    return datetime.fromisoformat(raw) if raw else datetime.min.replace(tzinfo=UTC)
