@@ -1,8 +1,12 @@
 """kafka-init against the real broker: topics created, configs aligned, idempotent."""
 
-from kafka.admin import ConfigResource, ConfigResourceType
-
-from kafka_components.kafka_init.admin import describe_configs, ensure_topics, partition_counts
+from kafka_components.kafka_init.admin import (
+    alter_topic_configs,
+    await_configs,
+    describe_configs,
+    ensure_topics,
+    partition_counts,
+)
 from kafka_components.kafka_init.topic_config import COMPACTED_CONFIG, TopicSpec, desired_topics
 from smart_shelf.connect.configs import SINKS, heartbeat_topic
 from smart_shelf.contracts import APPEND_ONLY, COMPACTED, DEAD_LETTER_TOPICS
@@ -32,9 +36,9 @@ def test_ensure_topics_creates_then_reports_ok_then_repairs_drift(stack, setting
         assert ensure_topics(admin, [spec]) == {name: "created"}
         assert ensure_topics(admin, [spec]) == {name: "ok"}  # idempotent
         # Someone flips the topic to delete: the next run aligns it back.
-        admin.alter_configs(
-            [ConfigResource(ConfigResourceType.TOPIC, name, configs={"cleanup.policy": "delete"})]
-        )
+        flipped = {**COMPACTED_CONFIG, "cleanup.policy": "delete"}
+        alter_topic_configs(admin, name, flipped)
+        await_configs(admin, {name: flipped})
         assert ensure_topics(admin, [spec])[name].startswith("aligned cleanup.policy")
         assert describe_configs(admin, [name])[name]["cleanup.policy"] == "compact"
         # More partitions wanted: the topic grows.
