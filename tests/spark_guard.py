@@ -97,9 +97,12 @@ def deadline(session, seconds: float) -> Iterator[threading.Event]:
 
     def expire() -> None:
         fired.set()
-        log.error(
-            "Spark deadline of %.0f s passed: stopping %s and cancelling jobs", seconds, stop_queries(session)
-        )
+        # log before stopping: once the queries stop, the test may end and close its log capture
+        names = []
+        with contextlib.suppress(Exception):
+            names = [query.name or query.id for query in session.streams.active]
+        log.error("Spark deadline of %.0f s passed: stopping %s and cancelling jobs", seconds, names)
+        stop_queries(session)
         with contextlib.suppress(Exception):
             session.sparkContext.cancelAllJobs()
 
