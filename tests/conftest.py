@@ -207,6 +207,22 @@ def pg_schema(pg_conn, unique):
         cur.execute(f'DROP SCHEMA "{name}" CASCADE')
 
 
+# The tests that open alerts in the shared ops.alerts, each on a shelf of its own from the end of the
+# store's list: at most one alert of a kind is open per shelf, so two tests running side by side on
+# one shelf would refuse each other's alerts.
+ALERT_SHELF_USERS = ("alerts-sink", "schema", "dashboard-queries", "dashboard-pages", "dashboard-browser")
+
+
+def alert_shelf(conn, user: str) -> str:
+    """The shelf of one of ALERT_SHELF_USERS."""
+    with conn.cursor() as cur:
+        cur.execute(
+            "SELECT shelf_id FROM ref.store_inventory ORDER BY shelf_id DESC OFFSET %s LIMIT 1",
+            (ALERT_SHELF_USERS.index(user),),
+        )
+        return cur.fetchone()[0]
+
+
 def free_port() -> int:
     """A TCP port nothing listens on now (for a server a test starts)."""
     import socket

@@ -19,7 +19,7 @@ import redis
 from selenium.webdriver.common.by import By
 
 from smart_shelf.runner.manifest import load_manifest
-from tests.conftest import free_port
+from tests.conftest import alert_shelf, free_port
 from tests.e2e.browser import EXCEPTION, PAGES, PLOT, chromium, metrics, visit
 from tests.integration.spark_apps.ledger_harness import wait_for
 
@@ -86,15 +86,16 @@ def store(stack, settings, topic_factory, unique, tmp_path, pg_conn):
 
 @pytest.fixture
 def open_alert(pg_conn):
+    """An open alert on a shelf of the test's own; the first shelf (the one the Shelves page shows)."""
     with pg_conn, pg_conn.cursor() as cur:
         cur.execute("SELECT shelf_id FROM ref.store_inventory ORDER BY shelf_id LIMIT 1")
-        shelf = cur.fetchone()[0]
+        shown = cur.fetchone()[0]
         cur.execute(
             "INSERT INTO ops.alerts (alert_id, event_type, shelf_id, location, status, created_at, updated_at)"
             " VALUES ('a-browser-1', 'refill_request', %s, 'store', 'open', %s, %s)",
-            (shelf, SIM_START, SIM_START),
+            (alert_shelf(pg_conn, "dashboard-browser"), SIM_START, SIM_START),
         )
-    yield shelf
+    yield shown
     with pg_conn, pg_conn.cursor() as cur:
         cur.execute("DELETE FROM ops.alerts WHERE alert_id = 'a-browser-1'")
 

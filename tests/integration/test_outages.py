@@ -36,15 +36,22 @@ def _shelf_event(n: int) -> str:
 
 def _write(client_args: dict, stream: str, parts: list[range], go: list[threading.Event]) -> None:
     """A producer: XADD one entry at a time, each again until Redis acknowledged it; each part of
-    the entries waits for its go."""
+    the entries waits for its go. Entry n gets the id n+1: an XADD that Redis applied but whose answer
+    the kill cut off is refused when sent again (an id must grow), so the stream never holds an
+    entry twice, as the simulators' MULTI with their own progress ensures."""
     client = redis.Redis(**client_args, socket_connect_timeout=1)
     for part, start in zip(parts, go, strict=True):
         start.wait()
         for n in part:
+            fields = {STREAM_DATA_FIELD: _shelf_event(n), STREAM_KEY_FIELD: f"c{n % 50}"}
             while True:
                 try:
-                    client.xadd(stream, {STREAM_DATA_FIELD: _shelf_event(n), STREAM_KEY_FIELD: f"c{n % 50}"})
+                    client.xadd(stream, fields, id=f"{n + 1}-0")
                     break
+                except redis.exceptions.ResponseError as exc:
+                    if "equal or smaller" in str(exc):  # the earlier attempt landed
+                        break
+                    raise
                 except redis.exceptions.RedisError:
                     time.sleep(0.2)
             time.sleep(0.01)

@@ -9,6 +9,7 @@ import pytest
 from dashboard import queries
 from smart_shelf.postgres_client import connect_postgres
 from smart_shelf.store.policies import PolicyBook
+from tests.conftest import alert_shelf
 
 DAY = datetime(2031, 5, 5, tzinfo=UTC)  # a Monday far from any pipeline's clock
 
@@ -74,7 +75,7 @@ def test_sales_of_a_day_by_total_hour_product_and_price_kind(tx):
 
 
 def test_alerts_lifecycle_and_time_to_resolve(tx):
-    shelf = _shelves(tx, 1)[0]
+    shelf = alert_shelf(tx, "dashboard-queries")
     rows = [
         ("a-dash-1", "refill_request", "resolved", DAY, DAY + timedelta(hours=2)),
         ("a-dash-2", "refill_request", "resolved", DAY, DAY + timedelta(hours=4)),

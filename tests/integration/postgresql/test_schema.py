@@ -5,6 +5,7 @@ import psycopg2
 import pytest
 
 from store_data.files import csv_path
+from tests.conftest import alert_shelf
 
 
 def _one(conn, query, params=()):
@@ -112,18 +113,19 @@ def test_a_plan_status_only_moves_forward(stack, pg_conn, unique):
 
 
 def test_at_most_one_open_alert_per_shelf_and_type(stack, pg_conn, unique):
+    shelf = alert_shelf(pg_conn, "schema")
     insert = (
         "INSERT INTO ops.alerts (alert_id, event_type, shelf_id, location, created_at)"
-        " VALUES (%s, 'refill_request', (SELECT min(shelf_id) FROM ref.store_inventory), 'store', now())"
+        " VALUES (%s, 'refill_request', %s, 'store', now())"
     )
     with pg_conn, pg_conn.cursor() as cur:
-        cur.execute(insert, (f"a1-{unique}",))
+        cur.execute(insert, (f"a1-{unique}", shelf))
     try:
         with pytest.raises(psycopg2.errors.UniqueViolation), pg_conn, pg_conn.cursor() as cur:
-            cur.execute(insert, (f"a2-{unique}",))
+            cur.execute(insert, (f"a2-{unique}", shelf))
         with pg_conn, pg_conn.cursor() as cur:  # once resolved, a new alert may open
             cur.execute("UPDATE ops.alerts SET status = 'resolved' WHERE alert_id = %s", (f"a1-{unique}",))
-            cur.execute(insert, (f"a2-{unique}",))
+            cur.execute(insert, (f"a2-{unique}", shelf))
     finally:
         with pg_conn, pg_conn.cursor() as cur:
             cur.execute("DELETE FROM ops.alerts WHERE alert_id IN (%s, %s)", (f"a1-{unique}", f"a2-{unique}"))

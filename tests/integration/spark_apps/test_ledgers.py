@@ -10,6 +10,7 @@ import spark_apps.wh_aggregator.job as wh_aggregator
 import spark_apps.wh_batch_state_updater.job as wh_batch_state_updater
 from smart_shelf import settings as s
 from smart_shelf.contracts import stable_id
+from tests.conftest import alert_shelf
 from tests.integration.spark_apps.ledger_harness import delta_rows, latest_by_key, run_once, send
 
 T0 = datetime(2026, 1, 1, 10, tzinfo=UTC)
@@ -170,9 +171,7 @@ def _alert(alert_id, status, shelf, minute, kind="refill_request"):
 
 def test_alerts_are_upserted_and_never_move_back(spark, settings, common, pg_conn):
     cfg = s.AlertsSinkSettings(**common, pg_table="ops.alerts")
-    with pg_conn.cursor() as cur:
-        cur.execute("SELECT shelf_id FROM ref.store_inventory ORDER BY shelf_id LIMIT 1")
-        (shelf,) = cur.fetchone()
+    shelf = alert_shelf(pg_conn, "alerts-sink")
     a, b, c = (stable_id("alert-test", cfg.topic_alerts, n) for n in (1, 2, 3))
     first = [_alert(a, "open", shelf, 0), _alert(b, "open", shelf, 0, kind="near_expiry")]
     send(settings, cfg.topic_alerts, first, key=a)
