@@ -97,6 +97,10 @@ class Settings(BaseSettings):
     # of loaded and verified again (smart_shelf.spark.class_archive); empty or no such file: none.
     spark_class_archive: Path | None = REPO_ROOT / "jars" / "spark-classes.jsa"
     spark_trigger_seconds: float = Field(5.0, gt=0)
+    # How often the ledgers (shelf, warehouse and batch stock, the alert engines, the restock plans)
+    # take their next micro-batch: the wait on the path from an event to its state and alerts.
+    # Unset: SPARK_TRIGGER_SECONDS (the shelf ledger's own default is below).
+    ledger_trigger_seconds: float | None = Field(None, gt=0)
     # How often the Delta tables nothing waits on (raw events, the state tables' mirrors of their
     # topics) are written: each write costs seconds whatever its size, so they batch more.
     delta_trigger_seconds: float = Field(30.0, gt=0)
@@ -267,6 +271,9 @@ class ShelfAggregatorSettings(SparkJobSettings):
 
     topic_shelf_events: str = "shelf_events"
     topic_shelf_state: str = "shelf_state"
+    # The shelf ledger is what the shop floor and the dashboard watch, so it takes a batch every
+    # second; the other ledgers every SPARK_TRIGGER_SECONDS (docs/benchmarks.md: what each costs).
+    ledger_trigger_seconds: float | None = Field(1.0, gt=0)
 
 
 class BatchStateSettings(SparkJobSettings):

@@ -213,7 +213,7 @@ class LedgerBatches:
         t4 = time.perf_counter()
         # where a slow batch's time went, in the log; every batch's at DEBUG
         log.log(
-            logging.INFO if t4 - t0 > self.settings.spark_trigger_seconds else logging.DEBUG,
+            logging.INFO if t4 - t0 > (self.settings.ledger_trigger_seconds or self.settings.spark_trigger_seconds) else logging.DEBUG,
             "%s-%s batch %d: %d readings read in %.2f s, applied in %.2f s, %d rows published in %.2f s, saved in %.2f s",
             self.sink.job, self.sink.query, batch_id, len(frame), t1 - t0, t2 - t1, len(states) + len(emitted), t3 - t2, t4 - t3,
         )  # fmt: skip
@@ -310,7 +310,15 @@ def start_ledger_query(
     ledgers.mkdir(parents=True, exist_ok=True)
     store = LedgerStore(ledgers, remember_us=settings.dedupe_window_seconds * 1_000_000)
     batches = track_running(LedgerBatches(rules, key_column, sink, settings, store, producer))
-    return start_batch_query(readings, batches, settings, job=sink.job, query=sink.query, pool=LEDGERS)
+    return start_batch_query(
+        readings,
+        batches,
+        settings,
+        job=sink.job,
+        query=sink.query,
+        seconds=settings.ledger_trigger_seconds,
+        pool=LEDGERS,
+    )
 
 
 def start_ledger(

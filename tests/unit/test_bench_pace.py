@@ -3,7 +3,7 @@ restock plan's time to its pick."""
 
 from datetime import UTC, datetime, timedelta
 
-from tests.bench.pace import plan_pick_minutes, state_delays
+from tests.bench.pace import falling_behind_by_trigger, plan_pick_minutes, state_delays
 
 T = datetime(2026, 1, 1, 10, tzinfo=UTC)
 
@@ -32,3 +32,10 @@ def test_a_plan_s_pick_is_timed_from_its_alert_to_its_first_issued_record_in_sim
         (plan("p3", "issued"), 120.5),
     ]
     assert plan_pick_minutes(plans, {"a1": 100.0, "a2": 109.0}, 720) == [60.0, 6.0]
+
+
+def test_falling_behind_warnings_are_counted_by_their_query_s_trigger():
+    line = "WARN ProcessingTimeExecutor: Current batch is falling behind. The trigger interval is {} milliseconds, but spent {} milliseconds"
+    log = "\n".join([line.format(1000, 1500), line.format(5000, 9000), line.format(1000, 2400), "INFO other"])
+    assert falling_behind_by_trigger(log) == {1000: 2, 5000: 1}
+    assert falling_behind_by_trigger("no warnings") == {}

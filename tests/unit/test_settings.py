@@ -84,3 +84,16 @@ def test_the_driver_s_own_options_come_after_the_code_cache_so_they_can_override
     # the JVM takes the last value of an option given twice
     assert options.index(CODE_CACHE_OPTION) < options.index("-XX:ReservedCodeCacheSize=64m")
     assert options[0] == "-Duser.timezone=UTC"
+
+
+def test_the_shelf_ledger_triggers_every_second_and_the_others_with_the_spark_trigger(monkeypatch):
+    from smart_shelf.settings import BatchStateSettings, ShelfAggregatorSettings
+    from smart_shelf.spark.session import trigger
+
+    shelf, batches = ShelfAggregatorSettings(_env_file=None), BatchStateSettings(_env_file=None)
+    assert trigger(shelf, shelf.ledger_trigger_seconds) == {"processingTime": "1.0 seconds"}
+    assert trigger(batches, batches.ledger_trigger_seconds) == {"processingTime": "5.0 seconds"}
+    monkeypatch.setenv("LEDGER_TRIGGER_SECONDS", "2")  # every ledger, the shelf's too
+    for job in (ShelfAggregatorSettings, BatchStateSettings):
+        settings = job(_env_file=None)
+        assert trigger(settings, settings.ledger_trigger_seconds) == {"processingTime": "2.0 seconds"}
