@@ -165,7 +165,7 @@ def bench_pace(root: Path) -> dict:
         return {
             "multiplier": MULTIPLIER,
             "customers": CUSTOMERS,
-            "trigger_s": settings.spark_trigger_seconds,
+            "trigger_s": settings.ledger_trigger_seconds or settings.spark_trigger_seconds,
             "shelf_trigger_s": ShelfAggregatorSettings().ledger_trigger_seconds
             or settings.spark_trigger_seconds,
             "day_wall_s": day_wall_s,

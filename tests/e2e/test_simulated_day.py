@@ -81,6 +81,7 @@ def test_a_simulated_day_conserves_every_unit(
         "TOPIC_BATCH_STATE": topics["shelf_batch_state"],
         "TOPIC_ALERTS": topics["alerts"],
         "SPARK_TRIGGER_SECONDS": "2",
+        "LEDGER_TRIGGER_SECONDS": "2",  # the shelf ledger's too: the day's CPU as it was budgeted
         "DELTA_TRIGGER_SECONDS": "2",
         "LOG_LEVEL": "WARNING",
     }
