@@ -81,8 +81,9 @@ def test_a_day_survives_every_process_class_killed_once(tmp_path):
         SIM_START=DAY_START.isoformat(),
         SIM_DAYS="1",
         DAILY_CUSTOMERS="300",
-        # the Spark triggers are the store's own (5 s, Delta copies 30 s): faster ones bought no
-        # parity, and the cutoffs read the plans' topic, not their Delta copy
+        # the Spark triggers are the store's own (the shelf ledger 1 s, the other ledgers 5 s, Delta
+        # copies 30 s): faster ones bought no parity, and the cutoffs read the plans' topic, not
+        # their Delta copy
         SEND_TIMEOUT_S="10",
         RETRY_MAX_SECONDS="5",
     )
