@@ -187,6 +187,11 @@ class Settings(BaseSettings):
         return int(amount) * {"s": 1, "m": 60, "h": 3600}[unit[0]]
 
     @property
+    def ledger_seconds(self) -> float:
+        """The ledgers' micro-batch interval: LEDGER_TRIGGER_SECONDS, else SPARK_TRIGGER_SECONDS."""
+        return self.ledger_trigger_seconds or self.spark_trigger_seconds
+
+    @property
     def checkpoint_root(self) -> Path:
         return self.delta_root / "_checkpoints"
 

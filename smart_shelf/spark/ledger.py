@@ -213,7 +213,7 @@ class LedgerBatches:
         t4 = time.perf_counter()
         # where a slow batch's time went, in the log; every batch's at DEBUG
         log.log(
-            logging.INFO if t4 - t0 > (self.settings.ledger_trigger_seconds or self.settings.spark_trigger_seconds) else logging.DEBUG,
+            logging.INFO if t4 - t0 > self.settings.ledger_seconds else logging.DEBUG,
             "%s-%s batch %d: %d readings read in %.2f s, applied in %.2f s, %d rows published in %.2f s, saved in %.2f s",
             self.sink.job, self.sink.query, batch_id, len(frame), t1 - t0, t2 - t1, len(states) + len(emitted), t3 - t2, t4 - t3,
         )  # fmt: skip
@@ -316,7 +316,7 @@ def start_ledger_query(
         settings,
         job=sink.job,
         query=sink.query,
-        seconds=settings.ledger_trigger_seconds,
+        seconds=settings.ledger_seconds,
         pool=LEDGERS,
     )
 

@@ -165,9 +165,8 @@ def bench_pace(root: Path) -> dict:
         return {
             "multiplier": MULTIPLIER,
             "customers": CUSTOMERS,
-            "trigger_s": settings.ledger_trigger_seconds or settings.spark_trigger_seconds,
-            "shelf_trigger_s": ShelfAggregatorSettings().ledger_trigger_seconds
-            or settings.spark_trigger_seconds,
+            "trigger_s": settings.ledger_seconds,
+            "shelf_trigger_s": ShelfAggregatorSettings().ledger_seconds,
             "day_wall_s": day_wall_s,
             "events": len(written),
             "to_shelf_state": _quantiles(state_delays(list(written.values()), states)),

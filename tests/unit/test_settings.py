@@ -91,9 +91,9 @@ def test_the_shelf_ledger_triggers_every_second_and_the_others_with_the_spark_tr
     from smart_shelf.spark.session import trigger
 
     shelf, batches = ShelfAggregatorSettings(_env_file=None), BatchStateSettings(_env_file=None)
-    assert trigger(shelf, shelf.ledger_trigger_seconds) == {"processingTime": "1.0 seconds"}
-    assert trigger(batches, batches.ledger_trigger_seconds) == {"processingTime": "5.0 seconds"}
+    assert trigger(shelf, shelf.ledger_seconds) == {"processingTime": "1.0 seconds"}
+    assert trigger(batches, batches.ledger_seconds) == {"processingTime": "5.0 seconds"}
     monkeypatch.setenv("LEDGER_TRIGGER_SECONDS", "2")  # every ledger, the shelf's too
     for job in (ShelfAggregatorSettings, BatchStateSettings):
         settings = job(_env_file=None)
-        assert trigger(settings, settings.ledger_trigger_seconds) == {"processingTime": "2.0 seconds"}
+        assert trigger(settings, settings.ledger_seconds) == {"processingTime": "2.0 seconds"}
