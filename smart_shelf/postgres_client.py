@@ -58,9 +58,16 @@ def drop_slot_when_released(cur, slot: str, timeout_seconds: float = 60.0) -> bo
         if row is None:
             return False
         if not row[0]:
-            cur.execute("SELECT pg_drop_replication_slot(%s)", (slot,))
-            log.info("dropped replication slot %s", slot)
-            return True
+            try:
+                cur.execute("SELECT pg_drop_replication_slot(%s)", (slot,))
+            except psycopg2.errors.ObjectInUse:
+                # taken again between the check and the drop (a task of the connector still
+                # stopping): wait for it to let go, as above
+                if not cur.connection.autocommit:
+                    cur.connection.rollback()
+            else:
+                log.info("dropped replication slot %s", slot)
+                return True
         if time.monotonic() > deadline:
             raise TimeoutError(f"replication slot {slot} is still in use after {timeout_seconds:.0f}s")
         time.sleep(1)
