@@ -67,6 +67,12 @@ class StateWatcher(threading.Thread):
         self.consumer.close()
 
 
+def moved_by(latest: dict[str, int], opening: dict[str, int]) -> int:
+    """How far the shelves moved from their opening stock: the putbacks of one unit already in
+    shelf_state (a shelf not seen yet has not moved). Pure."""
+    return sum(latest.get(shelf, stock) - stock for shelf, stock in opening.items())
+
+
 def _putback(n: int, shelf: str) -> bytes:
     return json.dumps(
         {
@@ -137,11 +143,17 @@ def bench_ledgers(settings) -> dict:
         moved = lambda: any(watcher.latest.get(s, opening[s]) != opening[s] for s in shelves)  # noqa: E731
         assert _wait_until(moved, 900), "the ledger application published no movement"
         started = time.monotonic()
+        # the clock starts at the first batch's effect: that batch (the application's warm-up) is
+        # in shelf_state, so its events are not counted (each event moves its shelf by one). Its
+        # records are published in one flush: all of them are in well before the next batch's.
+        time.sleep(1)
+        with watcher.lock:
+            result["counted"] = BACKLOG - moved_by(watcher.latest, opening)
         assert _wait_until(
             lambda: all(watcher.latest.get(s) == stock[s] for s in shelves), 900
         ), "backlog not absorbed"
         result["backlog_seconds"] = time.monotonic() - started
-        result["events_per_s"] = BACKLOG / result["backlog_seconds"]
+        result["events_per_s"] = result["counted"] / result["backlog_seconds"]
 
         n = BACKLOG
         for rate in RATES_PER_S:
