@@ -44,6 +44,7 @@ from smart_shelf.runner.infra import _java
 from smart_shelf.runner.supervisor import Supervisor
 from smart_shelf.settings import get_settings
 from store_data.generator import generate_store
+from tests.bench import stop_on_sigterm
 from tests.bench.connect import bench_connect
 from tests.bench.dashboard import bench_dashboard
 from tests.bench.figures import document
@@ -160,6 +161,7 @@ def bench_data_generation(settings) -> tuple[float, int]:
 
 
 def main() -> None:
+    stop_on_sigterm()
     settings = get_settings()
     configure_logging("WARNING")
     supervisor = Supervisor(settings)

@@ -289,5 +289,7 @@ def bench_dashboard(settings) -> dict:
 
 if __name__ == "__main__":
     from smart_shelf.settings import get_settings
+    from tests.bench import stop_on_sigterm
 
+    stop_on_sigterm()
     print(json.dumps(bench_dashboard(get_settings()), indent=2, default=str))

@@ -32,6 +32,7 @@ import redis
 
 from smart_shelf.contracts import STREAM_DATA_FIELD
 from smart_shelf.settings import ShelfAggregatorSettings, ShelfProducerSettings
+from tests.bench import stop_on_sigterm
 from tests.conftest import read_to_end
 from tests.integration.private_stack import STORE, pipeline, queries_running, sim_now, whole_stack
 from tests.integration.spark_apps.ledger_harness import wait_for
@@ -219,6 +220,7 @@ def pace_section(d: dict) -> list[str]:
 
 
 def main() -> None:
+    stop_on_sigterm()
     with tempfile.TemporaryDirectory(prefix="bench-pace-") as root:
         result = bench_pace(Path(root))
     print(json.dumps({k: v for k, v in result.items() if k != "reconcile"}, indent=1, default=str))
