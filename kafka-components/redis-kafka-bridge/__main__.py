@@ -5,6 +5,7 @@ import sys
 import time
 
 from kafka_components.redis_kafka_bridge.bridge import RedisKafkaBridge
+from kafka_components.redis_kafka_bridge.reader import ReaderGone, ReaderProcess
 from kafka_components.redis_kafka_bridge.routing import parse_stream_topic_map, routes_for
 from smart_shelf.kafka_client import make_producer
 from smart_shelf.redis_client import connect_redis
@@ -17,6 +18,9 @@ REPORT_EVERY_SECONDS = 10.0
 def main() -> int:
     settings = start_service("redis-kafka-bridge")
     routes = routes_for(parse_stream_topic_map(settings.stream_topic_map))
+    # reading and validating in a process of its own, beside the producer (reader.py)
+    feed = ReaderProcess(settings, routes)
+    feed.start()
     bridge = RedisKafkaBridge(
         connect_redis(settings),
         # a send waits for a topic's metadata at most as long as for an acknowledgement (kafka-python's
@@ -29,17 +33,12 @@ def main() -> int:
         block_ms=settings.block_ms,
         claim_idle_ms=settings.claim_idle_ms,
         send_timeout_s=settings.send_timeout_s,
+        feed=feed,
     )
     stop = StopSignal()
     guard = outage_guard("redis-kafka-bridge", settings, stop)
 
-    def start() -> None:
-        bridge.ensure_groups()
-        log.info(
-            "recovered %d pending entries; reclaimed %d", bridge.recover_pending(), bridge.reclaim_idle()
-        )
-
-    run_until_up(guard, stop, start)
+    run_until_up(guard, stop, bridge.ensure_groups)  # the reader recovers and reclaims (its own log)
     last_report, last_count = time.monotonic(), 0
 
     def report() -> None:
@@ -56,12 +55,20 @@ def main() -> int:
         )
         last_report, last_count = time.monotonic(), done
 
-    while not stop.requested:
-        guard.run(bridge.poll_once)
-        # not while an outage lasts: the report succeeding would not mean Kafka is back
-        if guard.down is None and time.monotonic() - last_report >= REPORT_EVERY_SECONDS:
-            guard.run(report)
-    bridge.producer.close(timeout=30)  # records still in flight stay pending in Redis if not stored
+    try:
+        while not stop.requested:
+            guard.run(bridge.poll_once)
+            # not while an outage lasts: the report succeeding would not mean Kafka is back
+            if guard.down is None and time.monotonic() - last_report >= REPORT_EVERY_SECONDS:
+                guard.run(report)
+    except ReaderGone as exc:
+        if stop.requested:  # it stopped first, on the same signal
+            return 0
+        log.error("%s: stopping, so that the runner starts the bridge again", exc)
+        return 1
+    finally:
+        bridge.producer.close(timeout=30)  # records still in flight stay pending in Redis if not stored
+        feed.stop()
     return 0
 
 

@@ -1,4 +1,5 @@
 """The bridge loop: XREADGROUP a batch, send it through an idempotent producer, XACK what Kafka stored.
+The reading (XREADGROUP, validation, routing) is reader.py's, in the service in a process of its own.
 
 An entry is acknowledged only after Kafka acknowledged its record, so a crash at any point leaves
 it pending; on start and every `claim_idle_ms` the bridge takes over entries left pending by any
@@ -26,7 +27,8 @@ import redis
 from kafka import KafkaProducer
 from kafka.errors import KafkaTimeoutError
 
-from kafka_components.redis_kafka_bridge.routing import Outgoing, Route, route_entry
+from kafka_components.redis_kafka_bridge.reader import EntryReader, ReaderProcess
+from kafka_components.redis_kafka_bridge.routing import Outgoing, Route
 from smart_shelf.retry import DependencyUnavailable, outage_of
 
 log = logging.getLogger(__name__)
@@ -45,6 +47,9 @@ class BridgeStats:
 
 
 class RedisKafkaBridge:
+    """The sending half, reading through `reader` between sends, or taking what a `ReaderProcess`
+    (`feed`) read and routed in a process of its own (the service)."""
+
     def __init__(
         self,
         client: redis.Redis,
@@ -58,103 +63,85 @@ class RedisKafkaBridge:
         claim_idle_ms: int = 60000,
         send_timeout_s: float = 30.0,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        feed: ReaderProcess | None = None,
     ):
         self.redis, self.producer, self.routes = client, producer, routes
         self.group, self.consumer = group, consumer
-        self.batch_count, self.block_ms, self.claim_idle_ms = batch_count, block_ms, claim_idle_ms
+        self.batch_count, self.block_ms = batch_count, block_ms
         self.send_timeout_s = send_timeout_s
-        self.now = now
+        self.reader = EntryReader(
+            client, routes, group=group, consumer=consumer, batch_count=batch_count,
+            claim_idle_ms=claim_idle_ms, now=now,
+        )  # fmt: skip
+        self.feed = feed
         self.stats = BridgeStats()
-        self._last_claim = 0.0
-        self._in_flight: list[tuple[str, Outgoing, object]] = []  # sent, not yet settled
+        self._in_flight: list[tuple[Outgoing, object]] = []  # sent, not yet settled
         self._to_ack: dict[str, list[str]] = {}  # stored by Kafka, not yet XACKed
-        self._resend = False  # a send failed: re-read this consumer's pending entries
+        # refused or failed, in their order: sent again before anything new (their entries pending)
+        self._unsent: list[Outgoing] = []
 
     def ensure_groups(self) -> None:
-        """Create the consumer group on every stream (from the start, creating the stream if needed)."""
-        for stream in self.routes:
-            try:
-                self.redis.xgroup_create(stream, self.group, id="0", mkstream=True)
-            except redis.exceptions.ResponseError as exc:
-                if "BUSYGROUP" not in str(exc):
-                    raise
+        self.reader.ensure_groups()
 
     def recover_pending(self) -> int:
         """Forward entries this consumer read but never acknowledged (a previous crash)."""
-        total = 0
-        while True:
-            response = self.redis.xreadgroup(
-                self.group, self.consumer, {s: "0" for s in self.routes}, count=self.batch_count
-            )
-            entries = [(stream, e) for stream, items in response for e in items if e[1]]
-            if not entries:
-                return total
-            total += self._forward(entries)
+        return sum(self._forward(page) for page in self.reader.pending())
 
     def reclaim_idle(self) -> int:
         """Take over entries pending on other (dead) consumers for longer than claim_idle_ms."""
-        claimed = 0
-        for stream in self.routes:
-            cursor = "0-0"
-            while True:
-                cursor, entries, *_ = self.redis.xautoclaim(
-                    stream, self.group, self.consumer, self.claim_idle_ms, cursor, count=self.batch_count
-                )
-                live = [(stream, e) for e in entries if e and e[1]]
-                if live:
-                    claimed += self._forward(live)
-                if cursor == "0-0":
-                    break
+        claimed = sum(self._forward(batch) for batch in self.reader.reclaim())
         self.stats.reclaimed += claimed
-        self._last_claim = time.monotonic()
         return claimed
 
     def poll_once(self) -> int:
         """One batch: read new entries, forward, acknowledge. Returns how many were acknowledged.
         After an outage, first finishes what it had started (records in flight, pending XACKs,
-        entries whose send failed)."""
+        records Kafka refused)."""
         if self._in_flight or self._to_ack:
             return self._settle()
-        if self._resend:
-            self._resend = False
-            return self.recover_pending()
-        if time.monotonic() - self._last_claim > self.claim_idle_ms / 1000:
+        if self._unsent:
+            return self._forward(self._take_unsent())
+        if self.feed is None and self.reader.claim_due():
             self.reclaim_idle()
-        entries = self._read_new(self.block_ms)
-        if not entries:
+        batch = self._take(self.block_ms)
+        if not batch:
             return 0
-        refused = self._send_all(entries)
+        refused = self._send_all(batch)
         # a backlog: read the next batches while the producer sends these, then wait for Kafka once
         for _ in range(READS_PER_SETTLE - 1):
-            if refused or len(entries) < self.batch_count:
+            if refused or len(batch) < self.batch_count:
                 break
-            entries = self._read_new(None)
-            if not entries:
+            batch = self._take(None)
+            if not batch:
                 break
-            refused = self._send_all(entries)
+            refused = self._send_all(batch)
         return self._settle()
 
-    def _read_new(self, block_ms: int | None) -> list[tuple[str, tuple[str, dict]]]:
-        response = self.redis.xreadgroup(
-            self.group, self.consumer, {s: ">" for s in self.routes}, count=self.batch_count, block=block_ms
-        )
-        return [(stream, entry) for stream, items in response or [] for entry in items]
+    def _take(self, block_ms: int | None) -> list[Outgoing]:
+        return self.feed.take(block_ms) if self.feed else self.reader.read_new(block_ms)
 
-    def _forward(self, entries: list[tuple[str, tuple[str, dict]]]) -> int:
-        self._send_all(entries)
+    def _take_unsent(self) -> list[Outgoing]:
+        batch, self._unsent = self._unsent, []
+        return batch
+
+    def _forward(self, batch: list[Outgoing]) -> int:
+        self._send_all(batch)
         return self._settle()
 
-    def _send_all(self, entries: list[tuple[str, tuple[str, dict]]]) -> bool:
-        """Sends the entries' records; True when the producer refused one for want of metadata."""
-        now = self.now()
-        for stream, (entry_id, fields) in entries:
-            out = route_entry(self.routes[stream], entry_id, fields, now)
-            sent = self._send(out)
-            self._in_flight.append((stream, out, sent))
-            if isinstance(sent, KafkaTimeoutError):
-                # no metadata for the topic: Kafka did not answer (an outage to `outage_of`); each
-                # further send would wait as long, so the rest stay pending
-                return True
+    def _send_all(self, batch: list[Outgoing]) -> bool:
+        """Sends the batch's records; True when the producer refused one for want of the topic's
+        metadata (Kafka did not answer: an outage to `outage_of`). Each further send would wait as
+        long: the rest wait in `_unsent`."""
+        send, in_flight = self.producer.send, self._in_flight
+        for n, out in enumerate(batch):
+            _, _, topic, key, value, _ = out  # a plain tuple when it came over the pipe
+            try:
+                in_flight.append((out, send(topic, key=key, value=value)))
+            except Exception as exc:  # refused outright: settled as a failure
+                in_flight.append((out, exc))
+                if isinstance(exc, KafkaTimeoutError):
+                    self._unsent += batch[n + 1 :]
+                    return True
         return False
 
     def _settle(self) -> int:
@@ -166,40 +153,35 @@ class RedisKafkaBridge:
                 raise DependencyUnavailable(
                     "kafka", f"{len(self._in_flight)} records not acknowledged in {self.send_timeout_s:.0f}s"
                 ) from None
-        outage = None
-        for stream, out, future in self._in_flight:
+        outage, failed = None, []
+        for out, future in self._in_flight:
+            stream, entry_id, topic, _, _, dead_letter = out
             error = future if isinstance(future, Exception) else future.exception
             if error is not None:  # the entry stays pending and is sent again
                 self.stats.send_failures += 1
-                self._resend = True
+                failed.append(out)
                 outage = outage or (error if outage_of(error) else None)
-                log.warning(
-                    "send of %s %s to %s failed, left pending: %s", stream, out.entry_id, out.topic, error
-                )
+                log.warning("send of %s %s to %s failed, left pending: %s", stream, entry_id, topic, error)
                 continue
-            if out.dead_letter:
+            if dead_letter:
                 self.stats.dead_letters += 1
-                log.warning("dead letter from %s entry %s -> %s", stream, out.entry_id, out.topic)
+                log.warning("dead letter from %s entry %s -> %s", stream, entry_id, topic)
             else:
                 self.stats.forwarded += 1
-            self._to_ack.setdefault(stream, []).append(out.entry_id)
+            self._to_ack.setdefault(stream, []).append(entry_id)
         self._in_flight = []
+        self._unsent = failed + self._unsent
         acked = 0
         for stream in list(self._to_ack):
             ids = self._to_ack[stream]
             self.redis.xack(stream, self.group, *ids)  # Redis away: kept, acknowledged when it is back
             del self._to_ack[stream]
             acked += len(ids)
+            if self.feed is not None:
+                self.feed.acknowledged(len(ids))
         if outage is not None:
             raise DependencyUnavailable("kafka", f"send failed: {outage}")
         return acked
-
-    def _send(self, out: Outgoing):
-        """The send's future, or the exception when the producer refused it outright (no metadata)."""
-        try:
-            return self.producer.send(out.topic, key=out.key, value=out.value)
-        except Exception as exc:
-            return exc
 
     def lag(self) -> dict[str, int]:
         """Entries not yet delivered to the group plus those delivered but not acknowledged, per stream."""

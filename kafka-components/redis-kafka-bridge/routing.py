@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from smart_shelf.contracts import (
     STREAM_DATA_FIELD,
@@ -29,10 +30,10 @@ class Route:
     key_fields: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class Outgoing:
-    """One Kafka record to send for one stream entry."""
+class Outgoing(NamedTuple):
+    """One Kafka record to send for one stream entry (a plain tuple: it crosses a pipe, marshalled)."""
 
+    stream: str
     entry_id: str
     topic: str
     key: str | None
@@ -81,6 +82,6 @@ def route_entry(route: Route, entry_id: str, fields: dict[str, str], now: dateti
             key=key,
             failed_at=now,
         )
-        return Outgoing(entry_id, route.dead_letter_topic, key, to_json(letter), dead_letter=True)
+        return Outgoing(route.stream, entry_id, route.dead_letter_topic, key, to_json(letter), True)
     key = key or key_of({f: getattr(event, f) for f in route.key_fields}, route.key_fields)
-    return Outgoing(entry_id, route.topic, key, raw, dead_letter=False)
+    return Outgoing(route.stream, entry_id, route.topic, key, raw, False)
