@@ -140,7 +140,7 @@ class ReaderProcess:
     def wait_started(self, timeout: float = 60.0) -> None:
         """Until the reader has imported its modules and connected to Redis (its first message)."""
         if not self._conn.poll(timeout) or self.take(0) != []:
-            raise ReaderGone(f"the reader process did not start in {timeout:.0f}s ({self.exitcode()})")
+            raise ReaderGone(f"the reader process did not start in {timeout:.0f}s ({self._reaped()})")
 
     def take(self, block_ms: int | None) -> list[Outgoing]:
         """The next routed batch (plain tuples in `Outgoing`'s order), or [] after `block_ms`."""
@@ -149,15 +149,18 @@ class ReaderProcess:
                 return []
             return marshal.loads(self._conn.recv_bytes())
         except (EOFError, OSError):
-            raise ReaderGone(f"the reader process exited ({self.exitcode()})") from None
+            raise ReaderGone(f"the reader process exited ({self._reaped()})") from None
 
     def acknowledged(self, count: int) -> None:
         try:
             self._conn.send_bytes(marshal.dumps(count))
         except OSError:
-            raise ReaderGone(f"the reader process exited ({self.exitcode()})") from None
+            raise ReaderGone(f"the reader process exited ({self._reaped()})") from None
 
-    def exitcode(self) -> str:
+    def _reaped(self) -> str:
+        """Its exit code, once it has exited: its end of the pipe closes a moment before."""
+        if self._process is not None:
+            self._process.join(5)
         if self._process is None or self._process.exitcode is None:
             return "still running"
         return f"exit code {self._process.exitcode}"
