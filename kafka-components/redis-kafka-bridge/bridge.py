@@ -28,7 +28,7 @@ from kafka import KafkaProducer
 from kafka.errors import KafkaTimeoutError
 
 from kafka_components.redis_kafka_bridge.reader import EntryReader, ReaderProcess
-from kafka_components.redis_kafka_bridge.routing import Outgoing, Route
+from kafka_components.redis_kafka_bridge.routing import Outgoing, Route, refused_by_kafka
 from smart_shelf.retry import DependencyUnavailable, outage_of
 
 log = logging.getLogger(__name__)
@@ -68,7 +68,7 @@ class RedisKafkaBridge:
         self.redis, self.producer, self.routes = client, producer, routes
         self.group, self.consumer = group, consumer
         self.batch_count, self.block_ms = batch_count, block_ms
-        self.send_timeout_s = send_timeout_s
+        self.send_timeout_s, self.now = send_timeout_s, now
         self.reader = EntryReader(
             client, routes, group=group, consumer=consumer, batch_count=batch_count,
             claim_idle_ms=claim_idle_ms, now=now,
@@ -159,9 +159,21 @@ class RedisKafkaBridge:
             error = future if isinstance(future, Exception) else future.exception
             if error is not None:  # the entry stays pending and is sent again
                 self.stats.send_failures += 1
-                failed.append(out)
-                outage = outage or (error if outage_of(error) else None)
-                log.warning("send of %s %s to %s failed, left pending: %s", stream, entry_id, topic, error)
+                if outage_of(error):
+                    log.warning(
+                        "send of %s %s to %s failed, left pending: %s", stream, entry_id, topic, error
+                    )
+                    outage = outage or error
+                    failed.append(out)
+                else:  # refused for good: as a dead letter (a poison entry must not stop the bridge)
+                    log.warning(
+                        "Kafka refused %s %s to %s for good, a dead letter next: %s",
+                        stream,
+                        entry_id,
+                        topic,
+                        error,
+                    )
+                    failed.append(self._refused(out, error))
                 continue
             if dead_letter:
                 self.stats.dead_letters += 1
@@ -182,6 +194,14 @@ class RedisKafkaBridge:
         if outage is not None:
             raise DependencyUnavailable("kafka", f"send failed: {outage}")
         return acked
+
+    def _refused(self, out: Outgoing, error: BaseException) -> Outgoing:
+        letter = refused_by_kafka(
+            self.routes[out[0]], Outgoing(*out), f"{type(error).__name__}: {error}", self.now()
+        )
+        if letter is None:
+            raise RuntimeError(f"Kafka refuses even a short dead letter to {out[2]}: {error}")
+        return letter
 
     def lag(self) -> dict[str, int]:
         """Entries not yet delivered to the group plus those delivered but not acknowledged, per stream."""

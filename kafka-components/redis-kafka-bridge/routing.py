@@ -20,6 +20,10 @@ from smart_shelf.contracts import (
     topic_contract,
 )
 
+# how much of a payload a dead letter keeps when Kafka refused the record (too large, most likely):
+# far below the 1 MB a Kafka record may be by default, even in four-byte characters
+REFUSED_RAW_CHARS = 64 * 1024
+
 
 @dataclass(frozen=True)
 class Route:
@@ -85,3 +89,23 @@ def route_entry(route: Route, entry_id: str, fields: dict[str, str], now: dateti
         return Outgoing(route.stream, entry_id, route.dead_letter_topic, key, to_json(letter), True)
     key = key or key_of({f: getattr(event, f) for f in route.key_fields}, route.key_fields)
     return Outgoing(route.stream, entry_id, route.topic, key, raw, False)
+
+
+def refused_by_kafka(route: Route, out: Outgoing, error: str, now: datetime) -> Outgoing | None:
+    """A record Kafka refused for good (not an outage: e.g. larger than it takes) as a dead letter with
+    the reason and the payload cut to REFUSED_RAW_CHARS; a refused dead letter is cut the same way.
+    None for a dead letter already that short: there is nothing left to cut, Kafka refuses the topic."""
+    before = json.loads(out.value) if out.dead_letter else None
+    raw = before["raw"] if before else out.value
+    if before and len(raw) <= REFUSED_RAW_CHARS:
+        return None
+    cut = raw[:REFUSED_RAW_CHARS]
+    reason = f"Kafka refused the record ({error}); the first {len(cut):,} of its {len(raw):,} characters kept"
+    letter = DeadLetter(
+        source=route.stream,
+        reason=f"{before['reason']}; then {reason}" if before else reason,
+        raw=cut,
+        key=out.key,
+        failed_at=now,
+    )
+    return Outgoing(out.stream, out.entry_id, route.dead_letter_topic, out.key, to_json(letter), True)

@@ -38,14 +38,20 @@ def _bridge(settings, route, consumer="bridge-1", producer_config=None, **kw):
     )
 
 
-def test_valid_entries_reach_the_topic_and_invalid_ones_the_dead_letters(
-    stack, settings, topic_factory, unique
-):
+def _shelf_bridge(settings, topic_factory, unique):
+    """A bridge from a stream of the test's own to a shelf_events topic and its dead letters."""
     topic, dlq = topic_factory("shelf_events"), topic_factory("dlq")
     route = Route(f"test:{unique}:shelf", topic, ShelfEvent, dlq, ("customer_id",))
     bridge = _bridge(settings, route)
     bridge.ensure_groups()
-    r = bridge.redis
+    return topic, dlq, bridge
+
+
+def test_valid_entries_reach_the_topic_and_invalid_ones_the_dead_letters(
+    stack, settings, topic_factory, unique
+):
+    topic, dlq, bridge = _shelf_bridge(settings, topic_factory, unique)
+    r, route = bridge.redis, next(iter(bridge.routes.values()))
     for n in range(5):
         r.xadd(route.stream, {"data": json.dumps(_pickup(n)), "key": f"c-{n % 3}"})
     r.xadd(route.stream, {"data": '{"event_type": "pickup"', "key": "c-x"})  # truncated JSON
@@ -136,3 +142,30 @@ def test_a_topic_kafka_cannot_place_is_an_outage_and_its_entries_wait_pending(
             time.sleep(1)
     records = consume_all(settings, topic, 20)
     assert sorted(json.loads(m.value)["event_id"] for m in records) == sorted(f"e-{n}" for n in range(20))
+
+
+def test_an_entry_kafka_refuses_for_good_becomes_a_dead_letter_and_the_rest_flows(
+    stack, settings, topic_factory, unique
+):
+    topic, dlq, bridge = _shelf_bridge(settings, topic_factory, unique)
+    r, route = bridge.redis, next(iter(bridge.routes.values()))
+    huge = "{" + "x" * 2_000_000  # not JSON, and its dead letter larger than a Kafka record may be
+    for n in range(3):
+        r.xadd(route.stream, {"data": json.dumps(_pickup(n)), "key": ""})
+    r.xadd(route.stream, {"data": huge, "key": "c-x"})
+    for n in range(3, 6):
+        r.xadd(route.stream, {"data": json.dumps(_pickup(n)), "key": ""})
+
+    polls = 0  # a bridge stuck on the entry resends it at once, for ever: count the rounds, not seconds
+    while r.xpending(route.stream, bridge.group)["pending"] or bridge.lag()[route.stream]:
+        assert polls < 20, "the bridge is stuck on the entry Kafka refuses"
+        bridge.poll_once()
+        polls += 1
+    good = consume_all(settings, topic, 6)
+    assert sorted(json.loads(m.value)["event_id"] for m in good) == [f"e-{n}" for n in range(6)]
+    (bad,) = consume_all(settings, dlq, 1)
+    letter = json.loads(bad.value)
+    assert letter["raw"] == huge[:65536]
+    assert "not valid JSON" in letter["reason"] and "MessageSizeTooLargeError" in letter["reason"]
+    assert bridge.stats.dead_letters == 1
+    r.delete(route.stream)

@@ -5,7 +5,13 @@ from datetime import UTC, datetime
 
 import pytest
 
-from kafka_components.redis_kafka_bridge.routing import parse_stream_topic_map, route_entry, routes_for
+from kafka_components.redis_kafka_bridge.routing import (
+    REFUSED_RAW_CHARS,
+    parse_stream_topic_map,
+    refused_by_kafka,
+    route_entry,
+    routes_for,
+)
 from smart_shelf.settings import Settings
 
 NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
@@ -69,3 +75,29 @@ def test_invalid_entries_become_dead_letters_with_reason_and_raw(fields, reason_
     assert reason_part in letter["reason"]
     assert letter["source"] == "shelf_events" and letter["failed_at"] == "2026-01-01T12:00:00Z"
     assert letter["raw"] == fields.get("data", json.dumps(fields))
+
+
+def test_a_record_kafka_refuses_for_good_becomes_a_short_dead_letter_with_the_reason():
+    route = routes_for({"shelf_events": "shelf_events"})["shelf_events"]
+    huge = json.dumps({**PICKUP, "customer_id": "c" * 2_000_000})
+    out = route_entry(route, "1-0", {"data": huge, "key": "c-9"}, NOW)
+    letter_out = refused_by_kafka(route, out, "MessageSizeTooLargeError: too large", NOW)
+    assert (letter_out.topic, letter_out.key, letter_out.entry_id, letter_out.dead_letter) == (
+        "dlq.shelf_events", "c-9", "1-0", True,
+    )  # fmt: skip
+    letter = json.loads(letter_out.value)
+    assert letter["raw"] == huge[:REFUSED_RAW_CHARS]
+    assert letter["reason"].startswith("Kafka refused the record (MessageSizeTooLargeError: too large)")
+    assert f"of its {len(huge):,} characters" in letter["reason"]
+
+
+def test_a_refused_dead_letter_is_cut_again_and_a_short_one_cannot_be():
+    route = routes_for({"shelf_events": "shelf_events"})["shelf_events"]
+    broken = "{" + "x" * 200_000
+    out = route_entry(route, "2-0", {"data": broken}, NOW)
+    assert out.dead_letter
+    cut = refused_by_kafka(route, out, "MessageSizeTooLargeError: too large", NOW)
+    letter = json.loads(cut.value)
+    assert letter["raw"] == broken[:REFUSED_RAW_CHARS]
+    assert "not valid JSON" in letter["reason"] and "then Kafka refused the record" in letter["reason"]
+    assert refused_by_kafka(route, cut, "TopicAuthorizationFailedError", NOW) is None
