@@ -112,15 +112,16 @@ def test_the_reader_takes_back_no_entry_the_bridge_holds_and_takes_over_a_dead_c
         redis.xadd(route.stream, {"data": _pickup(n), "key": ""})
     feed = _feed(settings, route, claim_idle_ms=1000)
     try:
-        held = _taken(feed, 1)  # the new entries, held as through a Kafka outage
-        assert len(held) == 5
+        # the new entries, and the dead consumer's when they were idle long enough at the start (a busy
+        # machine); held as through a Kafka outage
+        held = _taken(feed, 2)
+        assert len(held) in (5, 8)
         # claims fall due while the bridge holds these: a claim now would hand them over again
-        later = _taken(feed, 3)
-        assert later == []
+        assert _taken(feed, 3) == []
         redis.xack(route.stream, group, *held)
         feed.acknowledged(len(held))
-        claimed = _taken(feed, 3)  # the claim it put off: the dead consumer's three
-        assert len(claimed) == 3 and not set(claimed) & set(held)
+        claimed = _taken(feed, 3)  # the claim it put off: the dead consumer's three, if not taken yet
+        assert len(held) + len(claimed) == len(set(held) | set(claimed)) == 8
         assert redis.xpending_range(route.stream, group, "-", "+", 10, consumername="crashed") == []
     finally:
         feed.stop()
