@@ -158,6 +158,14 @@ def _pace(d: dict) -> Iterator[Figure]:
     )
     clean = d["reconcile_ok"] and d["report_ok"]
     yield Figure("day_reconcile_and_report_clean", float(clean), "1 = clean", aim="clean", met=clean)
+    if "start_s" in d:  # measured since 2026-12-07
+        yield Figure("pipeline_start_to_every_query_seconds", d["start_s"], "s", **_at_most(d["start_s"], 60))
+        spark = d["rss_mib"]["per_service"].get("spark-apps", 0.0)
+        yield Figure(f"spark_apps_peak_rss_day_at_{d['multiplier']}x", spark, "MiB", **_at_most(spark, 1536))
+        stack = d["rss_mib"]["stack"]
+        yield Figure(
+            f"native_stack_peak_rss_day_at_{d['multiplier']}x", stack, "MiB", **_at_most(stack, 4096)
+        )
 
 
 def _services(d: dict) -> Iterator[Figure]:

@@ -8,6 +8,9 @@ From the day's own records:
     beside the delay to the event's own record on Kafka (the bridge's share of it);
   - each restock plan's simulated minutes from its alert to its warehouse pick (the plan `issued`);
   - Spark's "falling behind" warnings (a micro-batch longer than its trigger);
+  - the start: from starting the pipeline's services to the Spark application's queries running;
+  - resident memory, sampled every four simulated hours: the Spark application's peak, and the
+    peak of the whole stack's sum (every service, each with its child processes);
   - `make reconcile` (until it passes: the pipeline drains after the day) and `make report` at the end.
 
 Run alone: python -m tests.bench.pace (about six minutes).
@@ -43,6 +46,7 @@ DAY_START = datetime(2026, 1, 1, 7, tzinfo=UTC)
 DAY_END = DAY_START + timedelta(days=1)
 BOTS = {"restock_bot", "removal_bot"}
 PICK_WITHIN = timedelta(minutes=2)  # simulated
+RUNNING_LINE = re.compile(r"running .+: \d+ queries")  # spark_apps' line once every query is started
 
 
 def _quantiles(values: list[float]) -> dict:
@@ -100,6 +104,20 @@ def falling_behind_by_trigger(log: str) -> dict[int, int]:
     return dict(sorted(counts.items()))
 
 
+def _every_query_started(spark_log: Path) -> bool:
+    """Whether the Spark application logged that it runs its jobs (every query started)."""
+    return spark_log.exists() and RUNNING_LINE.search(spark_log.read_text(errors="replace")) is not None
+
+
+def memory_peaks(samples: list[dict[str, float]]) -> dict:
+    """The peak RSS of each service and of the stack's sum over samples of {service: MiB}. Pure."""
+    services = {name for sample in samples for name in sample}
+    return {
+        "per_service": {n: max(s.get(n, 0.0) for s in samples) for n in sorted(services)},
+        "stack": max((sum(s.values()) for s in samples), default=0.0),
+    }
+
+
 def bench_pace(root: Path) -> dict:
     stack = whole_stack(
         root,
@@ -114,17 +132,23 @@ def bench_pace(root: Path) -> dict:
     try:
         t0 = time.monotonic()
         supervisor.up(pipeline(stack))
-        wait_for(lambda: queries_running(client), 900, "the Spark queries running", every_s=2)
-        print(
-            f"pace: the pipeline ran its queries after {time.monotonic() - t0:.0f} s; the day starts",
-            flush=True,
-        )
+        spark_log = settings.log_dir / "spark-apps.log"
+        wait_for(lambda: _every_query_started(spark_log), 900, "every Spark query started", every_s=0.5)
+        start_s = time.monotonic() - t0
+        wait_for(lambda: queries_running(client), 900, "the Spark queries running", every_s=1)
+        print(f"pace: every Spark query started after {start_s:.0f} s; the day starts", flush=True)
         supervisor.up(STORE)
         day_began = time.monotonic()
+        memory = []
         for hours in range(4, 25, 4):
             mark = min(DAY_START + timedelta(hours=hours), DAY_END)
             wait_for(lambda m=mark: sim_now(client) >= m, 900, f"the simulated clock at {mark}", every_s=2)
-            print(f"pace: {mark:%H:%M} simulated, {time.monotonic() - day_began:.0f} s", flush=True)
+            memory.append({s.name: s.rss_mib for s in supervisor.status() if s.rss_mib})
+            print(
+                f"pace: {mark:%H:%M} simulated, {time.monotonic() - day_began:.0f} s,"
+                f" the stack {sum(memory[-1].values()):,.0f} MiB",
+                flush=True,
+            )
         day_wall_s = time.monotonic() - day_began
         reconcile = subprocess.run(
             [sys.executable, "-m", "smart_shelf.reconcile", "--wait", "600"],
@@ -162,7 +186,7 @@ def bench_pace(root: Path) -> dict:
         for r in read_to_end(settings, "alerts"):
             alerts_at.setdefault(json.loads(r.value)["alert_id"], r.timestamp / 1000)
         picks = plan_pick_minutes(plans, alerts_at, MULTIPLIER)
-        log = (settings.log_dir / "spark-apps.log").read_text(errors="replace")
+        log = spark_log.read_text(errors="replace")
         behind = falling_behind_by_trigger(log)
         return {
             "multiplier": MULTIPLIER,
@@ -170,6 +194,8 @@ def bench_pace(root: Path) -> dict:
             "trigger_s": settings.ledger_seconds,
             "shelf_trigger_s": ShelfAggregatorSettings().ledger_seconds,
             "day_wall_s": day_wall_s,
+            "start_s": start_s,
+            "rss_mib": memory_peaks(memory),
             "events": len(written),
             "to_shelf_state": _quantiles(state_delays(list(written.values()), states)),
             "to_kafka": _quantiles(on_kafka),
@@ -216,6 +242,25 @@ def pace_section(d: dict) -> list[str]:
         f" Spark's \"falling behind\" warnings: {d['falling_behind_warnings']}"
         f" ({_by_trigger(d.get('falling_behind_by_trigger_ms', {}))}). `make reconcile` at the end:"
         f" {'clean' if d['reconcile_ok'] else 'FAILED'}; `make report`: {'clean' if d['report_ok'] else 'FAILED'}.",
+        "",
+        *_start_and_memory(d),
+    ]
+
+
+def _start_and_memory(d: dict) -> list[str]:
+    if "start_s" not in d:
+        return []
+    peaks = d["rss_mib"]["per_service"]
+    return [
+        "| what | measured | aim |",
+        "|---|---:|---:|",
+        f"| the pipeline's services started -> every Spark query started | {d['start_s']:.0f} s | 60 s |",
+        f"| resident memory of spark-apps, its peak over the day | {peaks.get('spark-apps', 0):,.0f} MiB | 1,536 MiB |",
+        f"| resident memory of the whole stack, its peak over the day | {d['rss_mib']['stack']:,.0f} MiB | 4,096 MiB |",
+        "",
+        "Peaks per service over the day (MiB): "
+        + ", ".join(f"{name} {mib:,.0f}" for name, mib in sorted(peaks.items(), key=lambda p: -p[1]))
+        + ".",
         "",
     ]
 

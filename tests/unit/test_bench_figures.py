@@ -67,3 +67,18 @@ def test_a_day_keeps_pace_only_with_every_plan_picked_in_time_and_a_clean_reconc
     assert behind["shelf_state_delay_p95_day_at_720x"].met is False
     assert behind["restock_plans_picked_within_2_sim_min_at_720x"].met is False
     assert behind["day_reconcile_and_report_clean"].met is False
+
+
+def test_the_day_s_start_and_memory_are_figures_with_their_aims():
+    day = {
+        **_pace(2.0, 30, 30),
+        "start_s": 61.0,
+        "rss_mib": {"per_service": {"spark-apps": 1500.0, "kafka": 700.0}, "stack": 4200.0},
+    }
+    found = {f.name: f for f in figures({"pace": day})}
+    assert (found["pipeline_start_to_every_query_seconds"].value, found["pipeline_start_to_every_query_seconds"].met) == (61.0, False)  # fmt: skip
+    assert (found["spark_apps_peak_rss_day_at_720x"].value, found["spark_apps_peak_rss_day_at_720x"].met) == (1500.0, True)  # fmt: skip
+    assert (found["native_stack_peak_rss_day_at_720x"].value, found["native_stack_peak_rss_day_at_720x"].met) == (4200.0, False)  # fmt: skip
+    assert "pipeline_start_to_every_query_seconds" not in {
+        f.name for f in figures({"pace": _pace(2.0, 30, 30)})
+    }

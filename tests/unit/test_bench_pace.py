@@ -3,7 +3,13 @@ restock plan's time to its pick."""
 
 from datetime import UTC, datetime, timedelta
 
-from tests.bench.pace import falling_behind_by_trigger, plan_pick_minutes, state_delays
+from tests.bench.pace import (
+    _every_query_started,
+    falling_behind_by_trigger,
+    memory_peaks,
+    plan_pick_minutes,
+    state_delays,
+)
 
 T = datetime(2026, 1, 1, 10, tzinfo=UTC)
 
@@ -39,3 +45,21 @@ def test_falling_behind_warnings_are_counted_by_their_query_s_trigger():
     log = "\n".join([line.format(1000, 1500), line.format(5000, 9000), line.format(1000, 2400), "INFO other"])
     assert falling_behind_by_trigger(log) == {1000: 2, 5000: 1}
     assert falling_behind_by_trigger("no warnings") == {}
+
+
+def test_memory_peaks_take_each_service_s_peak_and_the_stack_s_largest_sum():
+    samples = [{"kafka": 500.0, "spark-apps": 1200.0}, {"kafka": 650.0, "spark-apps": 900.0, "redis": 80.0}]
+    assert memory_peaks(samples) == {
+        "per_service": {"kafka": 650.0, "redis": 80.0, "spark-apps": 1200.0},
+        "stack": 1700.0,  # the first sample's sum: each service's peak need not come at the same moment
+    }
+    assert memory_peaks([]) == {"per_service": {}, "stack": 0.0}
+
+
+def test_every_query_started_is_read_from_the_application_s_running_line(tmp_path):
+    log = tmp_path / "spark-apps.log"
+    assert not _every_query_started(log)  # no log yet
+    log.write_text("INFO starting shelf-aggregator\n")
+    assert not _every_query_started(log)
+    log.write_text("INFO starting shelf-aggregator\nINFO running shelf-aggregator, alerts-sink: 25 queries\n")
+    assert _every_query_started(log)
