@@ -21,18 +21,13 @@ def main() -> int:
     # reading and validating in a process of its own, beside the producer (reader.py)
     feed = ReaderProcess(settings, routes)
     feed.start()
-    bridge = RedisKafkaBridge(
+    bridge = RedisKafkaBridge.from_settings(
+        settings,
         connect_redis(settings),
         # a send waits for a topic's metadata at most as long as for an acknowledgement (kafka-python's
         # default is a minute, in which the bridge would neither forward nor say Kafka is away)
         make_producer(settings, max_block_ms=int(settings.send_timeout_s * 1000)),
         routes,
-        group=settings.redis_group,
-        consumer=settings.redis_consumer,
-        batch_count=settings.batch_count,
-        block_ms=settings.block_ms,
-        claim_idle_ms=settings.claim_idle_ms,
-        send_timeout_s=settings.send_timeout_s,
         feed=feed,
     )
     stop = StopSignal()

@@ -30,6 +30,7 @@ from kafka.errors import KafkaTimeoutError
 from kafka_components.redis_kafka_bridge.reader import EntryReader, ReaderProcess
 from kafka_components.redis_kafka_bridge.routing import Outgoing, Route, refused_by_kafka
 from smart_shelf.retry import DependencyUnavailable, outage_of
+from smart_shelf.settings import Settings
 
 log = logging.getLogger(__name__)
 # With a backlog, up to this many XREADGROUP batches are sent before waiting for Kafka's acks: each
@@ -79,6 +80,23 @@ class RedisKafkaBridge:
         self._to_ack: dict[str, list[str]] = {}  # stored by Kafka, not yet XACKed
         # refused or failed, in their order: sent again before anything new (their entries pending)
         self._unsent: list[Outgoing] = []
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: Settings,
+        client: redis.Redis,
+        producer: KafkaProducer,
+        routes: dict[str, Route],
+        feed: ReaderProcess | None = None,
+    ) -> RedisKafkaBridge:
+        """The bridge with the group, consumer, batch size and timeouts of `settings`: the ones its
+        reader process (`ReaderProcess(settings, routes)`) reads with."""
+        return cls(
+            client, producer, routes, group=settings.redis_group, consumer=settings.redis_consumer,
+            batch_count=settings.batch_count, block_ms=settings.block_ms,
+            claim_idle_ms=settings.claim_idle_ms, send_timeout_s=settings.send_timeout_s, feed=feed,
+        )  # fmt: skip
 
     def ensure_groups(self) -> None:
         self.reader.ensure_groups()

@@ -58,10 +58,10 @@ def test_what_the_reader_process_hands_over_reaches_kafka_once(stack, settings, 
         redis.xadd(route.stream, {"data": _pickup(n), "key": ""})
     redis.xadd(route.stream, {"data": '{"event_type": "pickup"', "key": "c-x"})  # truncated JSON
     feed = _feed(settings, route)
-    bridge = RedisKafkaBridge(
-        redis, make_producer(settings, deadline_seconds=30), {route.stream: route},
-        group=f"g-{route.stream}", consumer="reader-1", block_ms=100, feed=feed,
-    )  # fmt: skip
+    # the group, consumer and batch size its reader reads with
+    bridge = RedisKafkaBridge.from_settings(
+        feed.settings, redis, make_producer(settings, deadline_seconds=30), feed.routes, feed=feed
+    )
     try:
         done, deadline = 0, time.monotonic() + 60
         while done < 1201:
