@@ -89,6 +89,20 @@ def make_consumer(
     )
 
 
+def has_unread(consumer: KafkaConsumer) -> bool:
+    """Whether records wait that the consumer has not read yet, as far as its client knows (the high
+    watermark of its last fetch; no request, no wait). True while it cannot tell: no partition
+    assigned yet, no fetch or no position yet."""
+    partitions = consumer.assignment()
+    if not partitions:
+        return True
+    for partition in partitions:
+        high, position = consumer.highwater(partition), consumer.position(partition, timeout_ms=0)
+        if high is None or position is None or position < high:
+            return True
+    return False
+
+
 def make_admin(settings: Settings, *, deadline_seconds: float | None = None) -> KafkaAdminClient:
     return retry(
         lambda: KafkaAdminClient(bootstrap_servers=settings.kafka_broker, client_id="smart-shelf-admin"),

@@ -13,7 +13,7 @@ from datetime import timedelta
 from kafka_components.kafka_producer_pos.producer import PosProducer
 from simulated_time.clock import make_clock
 from smart_shelf.contracts import FootTrafficSession, ShelfEvent
-from smart_shelf.kafka_client import make_consumer, make_producer
+from smart_shelf.kafka_client import has_unread, make_consumer, make_producer
 from smart_shelf.redis_client import connect_redis
 from smart_shelf.service import StopSignal, consume, outage_guard, run_until_up, start_service
 from smart_shelf.settings import PosProducerSettings
@@ -64,7 +64,8 @@ def main() -> int:
         if now.date() != day:
             day = now.date()
             pos.forget_customers_before(now - timedelta(days=2))
-        pos.checkout_due_customers(now)
+        # a cart short of events is billed short only once this till has read every shelf event
+        pos.checkout_due_customers(now, unread_events=lambda: has_unread(shelf))
         if time.monotonic() - last_report >= REPORT_EVERY_SECONDS:
             log.info("sim %s: %s", now.isoformat(timespec="seconds"), pos.stats)
             last_report = time.monotonic()

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import redis
 from kafka import KafkaProducer
 
 from kafka_components.kafka_producer_pos.checkout import (
+    bill_short_cart,
     build_transaction,
     cart_change,
     cart_complete,
@@ -84,9 +86,10 @@ class PosProducer:
             args=[event.event_id, event.item_id, change],
         )
 
-    def checkout_due_customers(self, now: datetime) -> int:
+    def checkout_due_customers(self, now: datetime, unread_events: Callable[[], bool] = lambda: False) -> int:
         """Bill the customers who left and whose cart is complete (cart_complete); one whose shelf
-        events never all arrive is billed for what did after MAX_SESSION_AGE_SEC, with a warning."""
+        events never all arrive is billed for what did after MAX_SESSION_AGE_SEC, with a warning,
+        unless shelf events wait unread (`unread_events`, asked only then): those may be its own."""
         done = 0
         for customer, raw in self.redis.hgetall(self._key("sessions")).items():
             session = json.loads(raw)
@@ -95,7 +98,7 @@ class PosProducer:
                 continue
             shelf_done, emitted, applied = self._shelf_progress(customer)
             if not cart_complete(shelf_done, emitted, applied):
-                if not (shelf_done and now - entry >= self.max_age):
+                if not bill_short_cart(shelf_done, now - entry, self.max_age, unread_events):
                     continue  # events still on their way: wait for them
                 log.warning(
                     "%s: %d of %d cart events arrived in %s; billing what did",

@@ -1,9 +1,10 @@
 """make test's scheduler (tests/scheduling.py): the fault day starts at once in a process of its own,
-which gets nothing else until it has run."""
+which gets nothing else until it has run; the simulated day, a group of one test, starts at once in
+another process instead of last."""
 
 from __future__ import annotations
 
-from tests.scheduling import RESERVED, FaultDayReserved
+from tests.scheduling import EARLY, RESERVED, FaultDayReserved
 
 
 class _Config:
@@ -40,6 +41,7 @@ COLLECTION = [
     *_tests("tests/integration/test_some.py", 4),
     *_tests("tests/integration/test_few.py", 2),
     *_tests("tests/integration/test_one.py", 1),
+    *_tests(EARLY, 1),
 ]
 
 
@@ -47,7 +49,7 @@ def _groups(worker) -> list[str]:
     return [COLLECTION[i].partition("::")[0] for i in worker.sent]
 
 
-def test_the_fault_day_starts_at_once_in_a_process_that_gets_nothing_else_until_it_has_run():
+def _scheduled():
     handed: list[str] = []
     workers = [_Worker(f"gw{n}", handed) for n in range(3)]
     scheduler = FaultDayReserved(_Config())
@@ -55,6 +57,19 @@ def test_the_fault_day_starts_at_once_in_a_process_that_gets_nothing_else_until_
         scheduler.add_node(worker)
         scheduler.add_node_collection(worker, COLLECTION)
     scheduler.schedule()
+    return scheduler, workers, handed
+
+
+def test_the_simulated_day_starts_at_once_in_another_process():
+    _, workers, _ = _scheduled()
+    firsts = {_groups(w)[0] for w in workers}
+    assert {RESERVED, EARLY} <= firsts
+    reserved = next(w for w in workers if _groups(w)[0] == RESERVED)
+    assert EARLY not in _groups(reserved)
+
+
+def test_the_fault_day_starts_at_once_in_a_process_that_gets_nothing_else_until_it_has_run():
+    scheduler, workers, handed = _scheduled()
     reserved = next(w for w in workers if w.sent and RESERVED in COLLECTION[w.sent[0]])
     # the smallest group behind it: a pytest-xdist process starts a test once the next one is queued
     assert _groups(reserved) == [RESERVED, "tests/integration/test_one.py"]

@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from kafka_components.kafka_producer_pos.checkout import (
+    bill_short_cart,
     build_transaction,
     cart_change,
     cart_complete,
@@ -77,3 +78,18 @@ def test_a_cart_is_complete_when_the_shelf_producer_is_done_and_every_event_arri
     assert cart_complete(shelf_done=True, emitted=0, applied=0)  # a visit with no pickup
     assert not cart_complete(shelf_done=True, emitted=4, applied=3)  # one still on its way (an outage)
     assert not cart_complete(shelf_done=False, emitted=4, applied=4)  # more actions to come
+
+
+def test_a_short_cart_is_billed_only_after_max_age_with_no_shelf_event_unread():
+    hours = timedelta(hours=1)
+    asked = []
+
+    def unread(answer):
+        return lambda: asked.append(answer) or answer
+
+    assert bill_short_cart(True, 3 * hours, 3 * hours, unread(False))
+    # the till has not read the topic to its end: the missing events may be there
+    assert not bill_short_cart(True, 4 * hours, 3 * hours, unread(True))
+    assert not bill_short_cart(True, 2 * hours, 3 * hours, unread(False))  # not yet max_age
+    assert not bill_short_cart(False, 4 * hours, 3 * hours, unread(False))  # more actions to come
+    assert asked == [False, True]  # Kafka's client is asked only for a cart that could be billed
