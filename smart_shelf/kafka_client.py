@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import TypeVar
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
-from kafka.errors import KafkaConnectionError, KafkaTimeoutError, NoBrokersAvailable
+from kafka.errors import KafkaConnectionError, KafkaError, KafkaTimeoutError, NoBrokersAvailable
 from pydantic import BaseModel
 
 from smart_shelf.retry import retry
@@ -90,15 +90,20 @@ def make_consumer(
 
 
 def has_unread(consumer: KafkaConsumer) -> bool:
-    """Whether records wait that the consumer has not read yet, as far as its client knows (the high
-    watermark of its last fetch; no request, no wait). True while it cannot tell: no partition
-    assigned yet, no fetch or no position yet."""
-    partitions = consumer.assignment()
+    """Whether records wait on the broker that the consumer has not read yet: its positions against
+    the partitions' end offsets, asked of the broker now (the high watermark of the last fetch lags
+    behind a consumer that polls without waiting). True while it cannot tell: no partition assigned
+    yet, no position yet, or the broker not answering."""
+    partitions = list(consumer.assignment())
     if not partitions:
         return True
+    try:
+        ends = consumer.end_offsets(partitions)
+    except KafkaError:
+        return True
     for partition in partitions:
-        high, position = consumer.highwater(partition), consumer.position(partition, timeout_ms=0)
-        if high is None or position is None or position < high:
+        position = consumer.position(partition, timeout_ms=0)
+        if position is None or position < ends.get(partition, 0):
             return True
     return False
 

@@ -9,6 +9,7 @@ same transaction_id.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from collections.abc import Callable
@@ -91,6 +92,7 @@ class PosProducer:
         events never all arrive is billed for what did after MAX_SESSION_AGE_SEC, with a warning,
         unless shelf events wait unread (`unread_events`, asked only then): those may be its own."""
         done = 0
+        unread_events = functools.cache(unread_events)  # one answer per round: nothing is read during it
         for customer, raw in self.redis.hgetall(self._key("sessions")).items():
             session = json.loads(raw)
             entry, exit_ = datetime.fromisoformat(session["entry"]), datetime.fromisoformat(session["exit"])

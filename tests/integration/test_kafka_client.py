@@ -52,8 +52,9 @@ def test_has_unread_says_whether_records_wait_that_the_consumer_has_not_read(set
             assert time.monotonic() < deadline, f"{read} of 5 records read"
             read += sum(len(r) for r in consumer.poll(timeout_ms=500, max_records=2).values())
         assert not has_unread(consumer)
-        producer.send(topic, {"n": 5})  # one more, read as it comes: nothing left unread
+        producer.send(topic, {"n": 5})  # one more: known from the broker before any fetch brings it
         producer.flush()
+        assert has_unread(consumer)
         while read < 6:
             assert time.monotonic() < deadline, "the sixth record never read"
             read += sum(len(r) for r in consumer.poll(timeout_ms=500).values())
