@@ -32,6 +32,7 @@ from smart_shelf.contracts import (
     RESTOCK_CUSTOMER,
     STREAM_DATA_FIELD,
     InvalidEvent,
+    PosTransaction,
     ShelfEvent,
     dead_letter_topic,
     parse_event,
@@ -57,28 +58,16 @@ def _delta(settings, layer: str, name: str, columns: list[str]) -> list[dict]:
     return DeltaTable(str(path)).to_pyarrow_table(columns=columns).to_pylist()
 
 
-def _valid_events(settings) -> dict[str, ShelfEvent]:
-    """Every valid shelf event on the topic, once per event_id (the poison left out)."""
-    events = {}
-    for record in read_to_end(settings, "shelf_events"):
+def _valid(settings, topic: str, model, id_field: str) -> list:
+    """Every valid record of the topic, once per id (the poison left out)."""
+    valid = {}
+    for record in read_to_end(settings, topic):
         try:
-            event = parse_event(ShelfEvent, record.value)
+            event = parse_event(model, record.value)
         except InvalidEvent:
             continue
-        events[event.event_id] = event
-    return events
-
-
-def _transactions(settings) -> list[dict]:
-    """Every transaction on the topic, once per transaction_id (the poison left out)."""
-    transactions = {}
-    for record in read_to_end(settings, "pos_transactions"):
-        try:
-            transaction = json.loads(record.value)
-            transactions[transaction["transaction_id"]] = transaction
-        except (ValueError, KeyError, TypeError):
-            continue
-    return list(transactions.values())
+        valid[getattr(event, id_field)] = event
+    return list(valid.values())
 
 
 def _batch_totals(settings) -> dict[str, int]:
@@ -134,13 +123,11 @@ def test_a_simulated_day_at_720x_conserves_every_unit(tmp_path):
             r["shelf_id"]: r["current_stock"]
             for r in fetch_rows(settings, "SELECT shelf_id, current_stock FROM ref.store_inventory")
         }
-        events = _valid_events(settings)
-        expected = expected_stock(opening, events.values())
+        events = _valid(settings, "shelf_events", ShelfEvent, "event_id")
+        expected = expected_stock(opening, events)
         assert set(expected) == set(opening), "an event for a shelf the store does not have"
         refills = sum(
-            e.quantity
-            for e in events.values()
-            if e.customer_id == RESTOCK_CUSTOMER and e.event_type == "putback"
+            e.quantity for e in events if e.customer_id == RESTOCK_CUSTOMER and e.event_type == "putback"
         )
         assert refills > 0, "no refill reached a shelf all day"
 
@@ -166,13 +153,13 @@ def test_a_simulated_day_at_720x_conserves_every_unit(tmp_path):
         # customers may not have: the till waits GRACE_REAL_SECONDS (3 s, 36 simulated minutes) after
         # an exit for late shelf events, and the clock stops at the end of the day
         taken = defaultdict(Counter)
-        for e in events.values():
+        for e in events:
             if e.customer_id not in BOTS and e.event_type in ("pickup", "putback"):
                 taken[e.customer_id][e.item_id] += e.quantity * (1 if e.event_type == "pickup" else -1)
         paid = defaultdict(Counter)
-        for t in _transactions(settings):
-            for item in t["items"]:
-                paid[t["customer_id"]][item["item_id"]] += item["quantity"]
+        for t in _valid(settings, "pos_transactions", PosTransaction, "transaction_id"):
+            for item in t.items:
+                paid[t.customer_id][item.item_id] += item.quantity
         sessions = [json.loads(r.value) for r in read_to_end(settings, "foot_traffic")]
         exits = {s["customer_id"]: datetime.fromisoformat(s["exit_time"]) for s in sessions}
         gone = {c for c, at in exits.items() if at <= DAY_END - timedelta(hours=1)}
