@@ -108,6 +108,22 @@ def has_unread(consumer: KafkaConsumer) -> bool:
     return False
 
 
+def end_offsets(settings: Settings, topics: Iterable[str]) -> dict[tuple[str, int], int]:
+    """{(topic, partition): end offset} of every partition of `topics` (those that exist), asked of
+    the broker now."""
+    consumer = make_consumer(settings, group_id=None)
+    try:
+        partitions = [
+            TopicPartition(topic, p)
+            for topic in topics
+            for p in sorted(consumer.partitions_for_topic(topic) or [])
+        ]
+        ends = consumer.end_offsets(partitions) if partitions else {}
+        return {(tp.topic, tp.partition): end for tp, end in ends.items()}
+    finally:
+        consumer.close()
+
+
 def make_admin(settings: Settings, *, deadline_seconds: float | None = None) -> KafkaAdminClient:
     return retry(
         lambda: KafkaAdminClient(bootstrap_servers=settings.kafka_broker, client_id="smart-shelf-admin"),

@@ -1,7 +1,9 @@
 """Checks the ledgers against the events they were built from: python -m smart_shelf.reconcile
 
 Meant for a quiet pipeline (producers stopped, Spark caught up: the Delta tables follow their topics
-every DELTA_TRIGGER_SECONDS). For every shelf:
+every DELTA_TRIGGER_SECONDS). First, every streaming query has read its topics to their end (its
+checkpoint's last committed batch against the broker's end offsets): ledgers that agree with raw
+tables that are behind prove nothing. Then, for every shelf:
   shelf stock   = opening stock - customer pickups + putbacks (customers' and restocks)
   store batches = opening batches - units sold + units restocked; batches - shelf stock = units in carts
   warehouse     = opening stock + wh_in - wh_out = the sum of its warehouse batches
@@ -20,15 +22,43 @@ import sys
 import time
 from collections.abc import Callable
 from functools import partial
+from typing import NamedTuple
 
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
+from smart_shelf.contracts import RESTOCK_CUSTOMER
+from smart_shelf.kafka_client import end_offsets
 from smart_shelf.logs import configure_logging
 from smart_shelf.postgres_client import fetch_rows
 from smart_shelf.retry import outage_of
 from smart_shelf.settings import get_settings
+from smart_shelf.spark.checkpoints import lagging_queries, query_checkpoints
 from smart_shelf.spark.session import build_spark, delta_path
+
+
+class Check(NamedTuple):
+    what: str
+    checked: int
+    failing: int
+    unit: str = "shelves"
+
+
+Report = list[Check]
+
+
+def caught_up(lagging: dict[str, int], queries: int) -> Check:
+    """The queries not yet at the end of their topics ({query: records behind}) as a check."""
+    what = "Spark has read every topic to its end"
+    if lagging:
+        behind = ", ".join(f"{query} {n:,}" for query, n in sorted(lagging.items()))
+        what += f" (records behind: {behind})"
+    return Check(what, queries, len(lagging), "queries")
+
+
+def spark_caught_up(settings) -> Check:
+    root = settings.checkpoint_root
+    return caught_up(lagging_queries(root, partial(end_offsets, settings)), len(query_checkpoints(root)))
 
 
 def _frame(spark, settings, query: str, columns: str) -> DataFrame:
@@ -40,8 +70,8 @@ def _sum_by_shelf(df: DataFrame, value, name: str) -> DataFrame:
     return df.groupBy("shelf_id").agg(F.coalesce(F.sum(value), F.lit(0)).cast("long").alias(name))
 
 
-def checks(spark, settings) -> list[tuple[str, int, int]]:
-    """(what, shelves checked, shelves that fail) per check."""
+def checks(spark, settings) -> Report:
+    """Whether Spark has caught up, then (what, shelves checked, shelves that fail) per ledger check."""
     table = lambda layer, name: spark.read.format("delta").load(delta_path(settings, layer, name))  # noqa: E731
     opening = _frame(
         spark,
@@ -54,7 +84,7 @@ def checks(spark, settings) -> list[tuple[str, int, int]]:
     signed = F.when(taken, -F.col("quantity")).when(F.col("event_type") == "putback", F.col("quantity"))
     moved = _sum_by_shelf(events, signed, "moved")
     restocked = _sum_by_shelf(
-        events.where(F.col("customer_id") == "restock_bot"), F.col("quantity"), "restocked"
+        events.where(F.col("customer_id") == RESTOCK_CUSTOMER), F.col("quantity"), "restocked"
     )
     removed = _sum_by_shelf(events.where(F.col("event_type") == "removal"), F.col("quantity"), "removed")
     shelf = table("cleansed", "shelf_state").select("shelf_id", "current_stock")
@@ -113,22 +143,22 @@ def checks(spark, settings) -> list[tuple[str, int, int]]:
         ("warehouse stock = the sum of its batches", wh, "wh_current_stock = wh_batches"),
         ("no stock below zero", store.join(wh, "shelf_id"), "current_stock >= 0 AND wh_current_stock >= 0"),
     ]
-    results = [(what, df.count(), df.where(f"NOT ({rule})").count()) for what, df, rule in rules]
+    results = [spark_caught_up(settings)]
+    results += [Check(what, df.count(), df.where(f"NOT ({rule})").count()) for what, df, rule in rules]
     in_carts = store.agg(F.sum(F.col("batches") - F.col("current_stock"))).first()[0]
     counted = ", ".join(
         f"{table('raw', name).count():,} {name}" for name in ("shelf_events", "pos_transactions", "wh_events")
     )
-    results.append((f"from {counted}; units in carts now: {in_carts:,}", 0, 0))
+    results.append(Check(f"from {counted}; units in carts now: {in_carts:,}", 0, 0))
     return results
 
 
 RETRY_EVERY_S = 15.0
 say_now = partial(print, flush=True)  # a round's line as it happens, through a pipe too
-Report = list[tuple[str, int, int]]
 
 
 def failures(report: Report) -> int:
-    return sum(failing for _, _, failing in report)
+    return sum(check.failing for check in report)
 
 
 def until_clean(
@@ -155,9 +185,18 @@ def until_clean(
         else:
             if not failures(report) or clock() + every_s > deadline:
                 return report
-            failing = [what for what, _, n in report if n]
+            failing = [check.what for check in report if check.failing]
             say(f"not yet: {'; '.join(failing)}; checking again in {every_s:.0f} s")
         sleep(every_s)
+
+
+def line(check: Check) -> str:
+    what, checked, failing, unit = check
+    if not checked:
+        return f"     {what}"
+    if failing:
+        return f"FAIL {what}: {failing:,} of {checked:,} {unit}"
+    return f"ok   {what} ({checked:,} {unit})"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -176,13 +215,8 @@ def main(argv: list[str] | None = None) -> int:
         return checks(spark, settings)
 
     report = until_clean(run, args.wait)
-    for what, checked, failing in report:
-        if not checked:
-            print(f"     {what}")
-        elif failing:
-            print(f"FAIL {what}: {failing:,} of {checked:,} shelves")
-        else:
-            print(f"ok   {what} ({checked:,} shelves)")
+    for check in report:
+        print(line(check))
     spark.stop()
     return 1 if failures(report) else 0
 

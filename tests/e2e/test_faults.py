@@ -21,7 +21,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from datetime import datetime, timedelta
 
 import pytest
@@ -37,6 +37,7 @@ from smart_shelf.redis_client import lost_sales_key
 from smart_shelf.runner.infra import INFRA
 from smart_shelf.runner.watch import Watchdog
 from tests.conftest import read_to_end
+from tests.e2e.store_records import gone_by, kept_and_paid, paid, taken, valid_records
 from tests.integration.private_stack import (
     STORE,
     PrivateStack,
@@ -47,7 +48,6 @@ from tests.integration.private_stack import (
 )
 from tests.integration.spark_apps.ledger_harness import wait_for
 
-BOTS = {"restock_bot", "removal_bot"}
 KILLS = ("redis-kafka-bridge", "kafka", "redis", "postgres", "kafka-connect", "spark-apps")
 DAY_START = datetime.fromisoformat("2026-01-01T07:00:00+00:00")
 DAY_END = DAY_START + timedelta(days=1)  # SIM_DAYS=1
@@ -112,38 +112,21 @@ def test_a_day_survives_every_process_class_killed_once(tmp_path):
                               capture_output=True, text=True, timeout=1200)  # fmt: skip
         assert done.returncode == 0, done.stdout + done.stderr
         print("make reconcile:", done.stdout, sep="\n")
-        events = {
-            e["event_id"]: e for e in (json.loads(r.value) for r in read_to_end(settings, "shelf_events"))
-        }
-        taken = defaultdict(Counter)
-        for e in events.values():
-            if e["customer_id"] not in BOTS and e["event_type"] in ("pickup", "putback"):
-                taken[e["customer_id"]][e["item_id"]] += e["quantity"] * (
-                    1 if e["event_type"] == "pickup" else -1
-                )
-        paid = defaultdict(Counter)
-        for transaction in {
-            json.loads(r.value)["transaction_id"]: json.loads(r.value)
-            for r in read_to_end(settings, "pos_transactions")
-        }.values():
-            for item in transaction["items"]:
-                paid[transaction["customer_id"]][item["item_id"]] += item["quantity"]
+        events = valid_records(settings, "shelf_events", ShelfEvent, "event_id")
+        transactions = valid_records(settings, "pos_transactions", PosTransaction, "transaction_id")
         # customers still in the store when the clock stopped have not paid yet: leave them out
         sessions = [json.loads(r.value) for r in read_to_end(settings, "foot_traffic")]
-        gone = {
-            v["customer_id"]
-            for v in sessions
-            if datetime.fromisoformat(v["exit_time"]) <= DAY_END - timedelta(hours=1)
-        }
-        net = {c: +items for c, items in taken.items() if +items and c in gone}
-        assert net and net == {c: +items for c, items in paid.items() if c in gone}
+        kept, billed = kept_and_paid(
+            taken(events), paid(transactions), gone_by(sessions, DAY_END - timedelta(hours=1))
+        )
+        assert kept and kept == billed
         raw = DeltaTable(str(settings.delta_root / "raw" / "shelf_events")).to_pyarrow_table(
             columns=["event_id"]
         )
         assert raw.num_rows == len(
             set(raw.column("event_id").to_pylist())
         ), "an event twice in raw/shelf_events"
-        _check_parity(stack, tmp_path, events.values(), sessions, client)
+        _check_parity(stack, tmp_path, events, transactions, sessions, client)
         connect = ConnectClient(settings.kafka_connect_url)
         connect.wait_running(connect.names(), 180)  # the connectors came back with their worker
         status = {s.name: s for s in supervisor.status()}
@@ -153,6 +136,11 @@ def test_a_day_survives_every_process_class_killed_once(tmp_path):
         assert {
             s.name: status[s.name].restarts for s in supervisor.long_running() if s.name not in KILLS
         } == {s.name: 0 for s in supervisor.long_running() if s.name not in KILLS}
+    except BaseException:
+        print(
+            stack.log_tails("spark-apps", "kafka-producer-shelf", "kafka-producer-pos", "redis-kafka-bridge")
+        )
+        raise
     finally:
         print("outages (seconds):", json.dumps(measured, indent=1))
         stopping.set()
@@ -160,21 +148,17 @@ def test_a_day_survives_every_process_class_killed_once(tmp_path):
         supervisor.down()
 
 
-def _check_parity(stack: PrivateStack, tmp_path, events, sessions, client) -> None:
+def _check_parity(stack: PrivateStack, tmp_path, events, transactions, sessions, client) -> None:
     """The streaming day beside the same day through make history's engine (module docstring)."""
     settings = stack.settings
     lost = Counter()
     for day in (DAY_START.date(), DAY_END.date()):
         lost.update({s: int(u) for s, u in client.hgetall(lost_sales_key(day.isoformat())).items()})
-    transactions = {
-        t["transaction_id"]: t
-        for t in (json.loads(r.value) for r in read_to_end(settings, "pos_transactions"))
-    }
     lake = Lake(settings.delta_root)
     streaming = DayRecord(
         sessions=[FootTrafficSession.model_validate(v) for v in sessions],
-        shelf_events=[ShelfEvent.model_validate(e) for e in events],
-        transactions=[PosTransaction.model_validate(t) for t in transactions.values()],
+        shelf_events=events,
+        transactions=transactions,
         lost_sales=dict(lost),
         plans=lake.rows("ops/shelf_restock_plan"),
         orders=lake.rows("ops/wh_supplier_orders"),

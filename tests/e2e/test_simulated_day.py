@@ -28,26 +28,23 @@ from deltalake import DeltaTable
 
 from smart_shelf.connect.configs import SINKS
 from smart_shelf.contracts import (
-    REMOVAL_CUSTOMER,
     RESTOCK_CUSTOMER,
     STREAM_DATA_FIELD,
-    InvalidEvent,
     PosTransaction,
     ShelfEvent,
     dead_letter_topic,
-    parse_event,
 )
 from smart_shelf.postgres_client import fetch_rows
 from smart_shelf.redis_client import SHELF_PRODUCER_PREFIX
 from smart_shelf.settings import ShelfProducerSettings
 from tests.conftest import read_to_end
+from tests.e2e.store_records import gone_by, kept_and_paid, paid, taken, valid_records
 from tests.integration.private_stack import STORE, pipeline, queries_running, sim_now, whole_stack
 from tests.integration.spark_apps.ledger_harness import send, wait_for
 
 DAY_START = datetime(2026, 1, 1, 7, tzinfo=UTC)
 DAY_END = DAY_START + timedelta(days=1)  # SIM_DAYS=1
 KILL_AT = DAY_START + timedelta(hours=6)  # the afternoon, the store busy
-BOTS = {RESTOCK_CUSTOMER, REMOVAL_CUSTOMER}
 REDIS_POISON = ["{not json", json.dumps({"event_id": "p-1", "event_type": "pickup"})]
 KAFKA_POISON = ["{poison", json.dumps({"event_id": "x", "event_type": "pickup"})]
 POS_POISON = '{"items": 1}'
@@ -56,18 +53,6 @@ POS_POISON = '{"items": 1}'
 def _delta(settings, layer: str, name: str, columns: list[str]) -> list[dict]:
     path = settings.delta_root / layer / name
     return DeltaTable(str(path)).to_pyarrow_table(columns=columns).to_pylist()
-
-
-def _valid(settings, topic: str, model, id_field: str) -> list:
-    """Every valid record of the topic, once per id (the poison left out)."""
-    valid = {}
-    for record in read_to_end(settings, topic):
-        try:
-            event = parse_event(model, record.value)
-        except InvalidEvent:
-            continue
-        valid[getattr(event, id_field)] = event
-    return list(valid.values())
 
 
 def _batch_totals(settings) -> dict[str, int]:
@@ -123,7 +108,7 @@ def test_a_simulated_day_at_720x_conserves_every_unit(tmp_path):
             r["shelf_id"]: r["current_stock"]
             for r in fetch_rows(settings, "SELECT shelf_id, current_stock FROM ref.store_inventory")
         }
-        events = _valid(settings, "shelf_events", ShelfEvent, "event_id")
+        events = valid_records(settings, "shelf_events", ShelfEvent, "event_id")
         expected = expected_stock(opening, events)
         assert set(expected) == set(opening), "an event for a shelf the store does not have"
         refills = sum(
@@ -152,26 +137,19 @@ def test_a_simulated_day_at_720x_conserves_every_unit(tmp_path):
         # every customer who left paid for what they took and did not put back; the last hour's
         # customers may not have: the till waits GRACE_REAL_SECONDS (3 s, 36 simulated minutes) after
         # an exit for late shelf events, and the clock stops at the end of the day
-        taken = defaultdict(Counter)
-        for e in events:
-            if e.customer_id not in BOTS and e.event_type in ("pickup", "putback"):
-                taken[e.customer_id][e.item_id] += e.quantity * (1 if e.event_type == "pickup" else -1)
-        paid = defaultdict(Counter)
-        for t in _valid(settings, "pos_transactions", PosTransaction, "transaction_id"):
-            for item in t.items:
-                paid[t.customer_id][item.item_id] += item.quantity
+        took = taken(events)
+        bought = paid(valid_records(settings, "pos_transactions", PosTransaction, "transaction_id"))
         sessions = [json.loads(r.value) for r in read_to_end(settings, "foot_traffic")]
-        exits = {s["customer_id"]: datetime.fromisoformat(s["exit_time"]) for s in sessions}
-        gone = {c for c, at in exits.items() if at <= DAY_END - timedelta(hours=1)}
+        gone = gone_by(sessions, DAY_END - timedelta(hours=1))
         assert len(gone) > 800
-        net = {c: +items for c, items in taken.items() if +items and c in gone}
-        assert net and net == {c: +items for c, items in paid.items() if c in gone}
+        kept, billed = kept_and_paid(took, bought, gone)
+        assert kept and kept == billed
 
         # what left a shelf was sold, put back or is still in a cart: the store's batches hold the
         # shelf's stock and the carts not yet paid
         in_carts = Counter()
-        for customer, items in taken.items():
-            if customer not in paid:
+        for customer, items in took.items():
+            if customer not in bought:
                 in_carts.update(+items)
         wanted = {s: expected[s] + in_carts[s] for s in expected}
         wait_for(
@@ -208,5 +186,10 @@ def test_a_simulated_day_at_720x_conserves_every_unit(tmp_path):
         # the bridge's and Spark's (a batch replayed after the kill may publish Spark's twice)
         assert {letter["raw"] for letter in letters} == {*REDIS_POISON, *KAFKA_POISON}
         assert all(letter["reason"] for letter in letters)
+    except BaseException:
+        print(
+            stack.log_tails("spark-apps", "kafka-producer-shelf", "kafka-producer-pos", "redis-kafka-bridge")
+        )
+        raise
     finally:
         supervisor.down()

@@ -56,6 +56,16 @@ class PrivateStack:
     def down(self) -> None:
         self.supervisor.down()
 
+    def log_tails(self, *names: str, lines: int = 30) -> str:
+        """The last lines of these services' logs: what a failing test prints, since its stack's
+        directory is gone once the run ends (on CI, with it the only account of what happened)."""
+        tails = []
+        for name in names:
+            path = self.settings.log_dir / f"{name}.log"
+            text = path.read_text(errors="replace").splitlines()[-lines:] if path.exists() else ["(no log)"]
+            tails.append(f"--- {path}\n" + "\n".join(text))
+        return "\n".join(tails)
+
 
 def history_stack(root: Path, *more: str) -> PrivateStack:
     """Postgres initialised with a store of its own, and Redis, started: what `make history` needs;

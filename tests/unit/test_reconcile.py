@@ -2,10 +2,10 @@
 
 import pytest
 
-from smart_shelf.reconcile import failures, until_clean
+from smart_shelf.reconcile import Check, caught_up, failures, line, until_clean
 
-CLEAN = [("shelf stock", 10, 0), ("from 5 shelf_events", 0, 0)]
-DRAINING = [("shelf stock", 10, 3), ("warehouse stock", 10, 1)]
+CLEAN = [Check("shelf stock", 10, 0), Check("from 5 shelf_events", 0, 0)]
+DRAINING = [Check("shelf stock", 10, 3), Check("warehouse stock", 10, 1)]
 
 
 class FakeTime:
@@ -88,3 +88,24 @@ def test_an_error_that_is_not_an_outage_is_raised_at_once():
     with pytest.raises(ValueError, match="shelf_id"):
         until_clean(run, 600, clock=lambda: 0.0, sleep=lambda _: None, say=lambda _: None)
     assert len(runs) == 1
+
+
+def test_queries_behind_their_topics_fail_the_round_and_are_named_with_their_lag():
+    check = caught_up({"shelf-aggregator/raw_shelf_events": 1234, "alerts-sink/alerts": 5}, queries=25)
+    assert failures([check]) == 2
+    assert line(check) == (
+        "FAIL Spark has read every topic to its end (records behind: alerts-sink/alerts 5,"
+        " shelf-aggregator/raw_shelf_events 1,234): 2 of 25 queries"
+    )
+
+
+def test_queries_at_the_end_of_their_topics_pass():
+    check = caught_up({}, queries=25)
+    assert failures([check]) == 0
+    assert line(check) == "ok   Spark has read every topic to its end (25 queries)"
+
+
+def test_ledger_checks_count_shelves_and_a_note_has_no_verdict():
+    assert line(Check("shelf stock", 1142, 3)) == "FAIL shelf stock: 3 of 1,142 shelves"
+    assert line(Check("shelf stock", 1142, 0)) == "ok   shelf stock (1,142 shelves)"
+    assert line(Check("from 5 shelf_events", 0, 0)) == "     from 5 shelf_events"

@@ -1,10 +1,13 @@
 """foot-traffic-raw-sink against real Delta and Kafka: each event once, poison to quarantine."""
 
 import json
+from functools import partial
 
 import spark_apps.foot_traffic_raw_sink.job as job
 from smart_shelf.contracts import stable_id
+from smart_shelf.kafka_client import end_offsets
 from smart_shelf.settings import FootTrafficSinkSettings
+from smart_shelf.spark.checkpoints import lagging_queries
 from spark_apps.spark_init_delta.create import create_tables
 from tests.conftest import consume_all
 from tests.integration.spark_apps.ledger_harness import delta_rows, run_once, send
@@ -36,8 +39,12 @@ def test_sessions_land_once_and_poison_is_quarantined(stack, settings, spark, to
     poison = '{"event_type": "foot_traffic"}'
     send(settings, cfg.topic_foot_traffic, [_session(1), _session(2), _session(1), poison])
     run_once(spark, job, cfg)
+    behind = partial(lagging_queries, cfg.checkpoint_root, partial(end_offsets, settings))
+    assert behind() == {}  # what make reconcile asks first: each query at the end of its topics
     send(settings, cfg.topic_foot_traffic, [_session(2), _session(3), poison])  # re-sent, in a later batch
+    assert behind() == {"foot-traffic-raw-sink/raw_foot_traffic": 3}
     run_once(spark, job, cfg)
+    assert behind() == {}
 
     raw = delta_rows(spark, f"{cfg.delta_root}/raw/foot_traffic")
     assert sorted(r.customer_id for r in raw) == ["c1", "c2", "c3"]
