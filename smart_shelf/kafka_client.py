@@ -108,10 +108,12 @@ def has_unread(consumer: KafkaConsumer) -> bool:
     return False
 
 
-def end_offsets(settings: Settings, topics: Iterable[str]) -> dict[tuple[str, int], int]:
+def end_offsets(
+    settings: Settings, topics: Iterable[str], *, deadline_seconds: float | None = None
+) -> dict[tuple[str, int], int]:
     """{(topic, partition): end offset} of every partition of `topics` (those that exist), asked of
     the broker now."""
-    consumer = make_consumer(settings, group_id=None)
+    consumer = make_consumer(settings, group_id=None, deadline_seconds=deadline_seconds)
     try:
         partitions = [
             TopicPartition(topic, p)

@@ -10,8 +10,9 @@ tables that are behind prove nothing. Then, for every shelf:
 and nothing is negative. Prints one line per check; exits 1 if any fails.
 
 `--wait SECONDS`: for a pipeline still draining (its Delta tables follow their topics every
-DELTA_TRIGGER_SECONDS, so the checks fail for a while after the producers stop), checks again
-every RETRY_EVERY_S with the same Spark session until they pass or SECONDS have gone by, a line
+DELTA_TRIGGER_SECONDS, so the checks fail for a while after the producers stop), waits first for
+Spark to catch up (a look every CAUGHT_UP_EVERY_S, no Spark session of its own yet), then checks
+again every RETRY_EVERY_S with one Spark session until they pass or SECONDS have gone by, a line
 per failed round.
 """
 
@@ -36,6 +37,8 @@ from smart_shelf.settings import get_settings
 from smart_shelf.spark.checkpoints import lagging_queries, query_checkpoints
 from smart_shelf.spark.session import build_spark, delta_path
 
+END_OFFSETS_DEADLINE_S = 30.0  # a broker away longer: the round fails as an outage, and is tried again
+
 
 class Check(NamedTuple):
     what: str
@@ -58,7 +61,8 @@ def caught_up(lagging: dict[str, int], queries: int) -> Check:
 
 def spark_caught_up(settings) -> Check:
     root = settings.checkpoint_root
-    return caught_up(lagging_queries(root, partial(end_offsets, settings)), len(query_checkpoints(root)))
+    ends = partial(end_offsets, settings, deadline_seconds=END_OFFSETS_DEADLINE_S)
+    return caught_up(lagging_queries(root, ends), len(query_checkpoints(root)))
 
 
 def _frame(spark, settings, query: str, columns: str) -> DataFrame:
@@ -154,6 +158,7 @@ def checks(spark, settings) -> Report:
 
 
 RETRY_EVERY_S = 15.0
+CAUGHT_UP_EVERY_S = 5.0  # a look at the checkpoints and the broker's end offsets: cheap
 say_now = partial(print, flush=True)  # a round's line as it happens, through a pipe too
 
 
@@ -199,6 +204,24 @@ def line(check: Check) -> str:
     return f"ok   {what} ({checked:,} {unit})"
 
 
+def caught_up_then_checked(
+    wait_s: float,
+    caught_up: Callable[[], Check],
+    start_checks: Callable[[], Callable[[], Report]],
+    *,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+    say: Callable[[str], None] = say_now,
+) -> Report:
+    """Rounds of `caught_up()` alone, every CAUGHT_UP_EVERY_S, until Spark has read every topic to
+    its end or `wait_s` has gone by; only then `start_checks()` (a Spark session of its own: none
+    competes with the draining pipeline for the cores) and rounds of every check for what is left of
+    `wait_s`. Without a wait, one round of each: the whole report, caught up or not."""
+    deadline = clock() + wait_s
+    until_clean(lambda: [caught_up()], wait_s, every_s=CAUGHT_UP_EVERY_S, clock=clock, sleep=sleep, say=say)
+    return until_clean(start_checks(), max(deadline - clock(), 0.0), clock=clock, sleep=sleep, say=say)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m smart_shelf.reconcile", description=__doc__.splitlines()[0]
@@ -208,16 +231,23 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     settings = get_settings()
     configure_logging("WARNING")
-    spark = build_spark("reconcile", settings)
+    sessions = []
 
-    def run() -> Report:
-        spark.catalog.clearCache()  # a round reads the tables' latest versions, not the last round's
-        return checks(spark, settings)
+    def start_checks() -> Callable[[], Report]:
+        spark = build_spark("reconcile", settings)
+        sessions.append(spark)
 
-    report = until_clean(run, args.wait)
+        def run() -> Report:
+            spark.catalog.clearCache()  # a round reads the tables' latest versions, not the last round's
+            return checks(spark, settings)
+
+        return run
+
+    report = caught_up_then_checked(args.wait, partial(spark_caught_up, settings), start_checks)
     for check in report:
         print(line(check))
-    spark.stop()
+    for spark in sessions:
+        spark.stop()
     return 1 if failures(report) else 0
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from smart_shelf.reconcile import Check, caught_up, failures, line, until_clean
+from smart_shelf.reconcile import Check, caught_up, caught_up_then_checked, failures, line, until_clean
 
 CLEAN = [Check("shelf stock", 10, 0), Check("from 5 shelf_events", 0, 0)]
 DRAINING = [Check("shelf stock", 10, 3), Check("warehouse stock", 10, 1)]
@@ -109,3 +109,49 @@ def test_ledger_checks_count_shelves_and_a_note_has_no_verdict():
     assert line(Check("shelf stock", 1142, 3)) == "FAIL shelf stock: 3 of 1,142 shelves"
     assert line(Check("shelf stock", 1142, 0)) == "ok   shelf stock (1,142 shelves)"
     assert line(Check("from 5 shelf_events", 0, 0)) == "     from 5 shelf_events"
+
+
+def _drain(behind: list[dict], reports, wait_s):
+    """caught_up_then_checked with Spark behind by `behind[i]` at the i-th look."""
+    time, said, looks, started = FakeTime(), [], [], []
+
+    def look():
+        looks.append(time.now)
+        return caught_up(behind[min(len(looks), len(behind)) - 1], queries=20)
+
+    def start_checks():
+        started.append(time.now)
+        time.now += 20  # a Spark session's start
+        runs = []
+
+        def run():
+            runs.append(time.now)
+            return reports[min(len(runs), len(reports)) - 1]
+
+        return run
+
+    last = caught_up_then_checked(
+        wait_s, look, start_checks, clock=time.clock, sleep=time.sleep, say=said.append
+    )
+    return last, looks, started, said
+
+
+def test_no_spark_session_starts_while_spark_is_still_reading_its_topics():
+    behind = [{"shelf-aggregator/raw_shelf_events": 900}, {"shelf-aggregator/raw_shelf_events": 40}, {}]
+    last, looks, started, said = _drain(behind, [CLEAN], wait_s=600)
+    assert last == CLEAN
+    assert looks == [0.0, 5.0, 10.0]  # a cheap look every 5 s
+    assert started == [10.0]  # the checks' Spark session only once caught up
+    assert said[0].startswith("not yet: Spark has read every topic to its end (records behind:")
+
+
+def test_the_ledger_checks_get_what_is_left_of_the_wait():
+    last, looks, started, said = _drain([{}], [DRAINING, DRAINING, CLEAN], wait_s=40)
+    # caught up at once; the session took 20 s, so a round at 20 s and at 35 s, none after 40
+    assert (last, looks, started) == (DRAINING, [0.0], [0.0])
+    assert said == ["not yet: shelf stock; warehouse stock; checking again in 15 s"]
+
+
+def test_without_a_wait_a_pipeline_behind_still_gets_the_whole_report_once():
+    last, looks, started, said = _drain([{"alerts-sink/alerts": 3}], [CLEAN], wait_s=0)
+    assert (last, looks, started, said) == (CLEAN, [0.0], [0.0], [])
