@@ -81,9 +81,6 @@ def test_a_simulated_day_at_720x_conserves_every_unit(tmp_path):
         SIM_START=DAY_START.isoformat(),
         SIM_DAYS="1",
         DAILY_CUSTOMERS="1000",
-        # the README's setting for such speeds: the queries other than the shelf ledger every 10 s
-        # instead of 5, which leaves the cores to the shelf ledger and to the suite's other tests
-        SPARK_TRIGGER_SECONDS="10",
     )
     settings, supervisor = stack.settings, stack.supervisor
     client = redis.Redis(port=settings.redis_port, decode_responses=True, socket_connect_timeout=2)
