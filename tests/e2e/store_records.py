@@ -58,7 +58,8 @@ def gone_by(sessions: Iterable[dict], moment: datetime) -> set[str]:
 def kept_and_paid(
     taken_: dict[str, Counter], paid_: dict[str, Counter], customers: set[str]
 ) -> tuple[dict[str, Counter], dict[str, Counter]]:
-    """Of these customers, what each kept (taken and not put back) and what each paid for, leaving
-    out those who kept nothing and paid nothing: equal when every one was billed as they took."""
+    """Of these customers, what each kept (taken and not put back; those who kept nothing left out)
+    and what each was billed (everyone with a transaction, so a bill for nothing shows as one):
+    equal when every one was billed as they took."""
     kept = {c: +items for c, items in taken_.items() if +items and c in customers}
-    return kept, {c: +items for c, items in paid_.items() if +items and c in customers}
+    return kept, {c: +items for c, items in paid_.items() if c in customers}
