@@ -34,7 +34,7 @@ from smart_shelf.logs import configure_logging
 from smart_shelf.postgres_client import fetch_rows
 from smart_shelf.retry import outage_of
 from smart_shelf.settings import get_settings
-from smart_shelf.spark.checkpoints import lagging_queries, query_checkpoints
+from smart_shelf.spark.checkpoints import queries_behind
 from smart_shelf.spark.session import build_spark, delta_path
 
 END_OFFSETS_DEADLINE_S = 30.0  # a broker away longer: the round fails as an outage, and is tried again
@@ -50,19 +50,21 @@ class Check(NamedTuple):
 Report = list[Check]
 
 
-def caught_up(lagging: dict[str, int], queries: int) -> Check:
-    """The queries not yet at the end of their topics ({query: records behind}) as a check."""
+def caught_up(behind: dict[str, int], queries: int) -> Check:
+    """The queries not yet at the end of their topics ({query: records behind}, 0 for one that is)
+    as a check."""
+    lagging = {query: n for query, n in behind.items() if n}
     what = "Spark has read every topic to its end"
     if lagging:
-        behind = ", ".join(f"{query} {n:,}" for query, n in sorted(lagging.items()))
-        what += f" (records behind: {behind})"
+        named = ", ".join(f"{query} {n:,}" for query, n in sorted(lagging.items()))
+        what += f" (records behind: {named})"
     return Check(what, queries, len(lagging), "queries")
 
 
 def spark_caught_up(settings) -> Check:
-    root = settings.checkpoint_root
     ends = partial(end_offsets, settings, deadline_seconds=END_OFFSETS_DEADLINE_S)
-    return caught_up(lagging_queries(root, ends), len(query_checkpoints(root)))
+    behind = queries_behind(settings.checkpoint_root, ends)
+    return caught_up(behind, len(behind))
 
 
 def _frame(spark, settings, query: str, columns: str) -> DataFrame:

@@ -83,18 +83,24 @@ def records_behind(
     return sum(max(end - done.get(tp, 0), 0) for tp, end in ends.items() if tp[0] in topics)
 
 
-def lagging_queries(
+def queries_behind(
     root: Path, end_offsets: Callable[[list[str]], Mapping[tuple[str, int], int]]
 ) -> dict[str, int]:
-    """{query: records behind} for every Kafka query under `root` not at the end of its topics;
-    `end_offsets(topics)` gives each partition's end offset as the broker has it now. A query that
-    has not planned a batch yet is not known to read anything."""
+    """{query: records behind} for every query under `root`, 0 for one at the end of its topics;
+    `end_offsets(topics)` gives each partition's end offset as the broker has it now (one call). A
+    query that has not planned a batch yet is not known to read anything."""
     checkpoints = query_checkpoints(root)
     topics = {name: query_topics(path) for name, path in checkpoints.items()}
     wanted = sorted(set().union(*topics.values())) if topics else []
     ends = end_offsets(wanted) if wanted else {}
-    behind = {
+    return {
         name: records_behind(committed_offsets(path), ends, topics[name])
         for name, path in checkpoints.items()
     }
-    return {name: n for name, n in behind.items() if n}
+
+
+def lagging_queries(
+    root: Path, end_offsets: Callable[[list[str]], Mapping[tuple[str, int], int]]
+) -> dict[str, int]:
+    """{query: records behind} for the queries under `root` not at the end of their topics."""
+    return {name: n for name, n in queries_behind(root, end_offsets).items() if n}
